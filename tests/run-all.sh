@@ -42,7 +42,7 @@ lint() {
     step ruff-format ruff format --check .
     step shellcheck shellcheck tests/*.sh tests/lab/labctl tests/lab/base/build-base.sh \
         tests/lab/base/files/lab-sysctl-shield .ci/run
-    step ansible-lint ansible-lint --offline --profile production
+    step ansible-lint ansible-lint --profile production
 }
 
 sanity() { step ansible-test-sanity tests/sanity.sh; }

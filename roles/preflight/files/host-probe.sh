@@ -1,0 +1,20 @@
+#!/bin/sh
+# Read-only probe of what the kubelet and rkt need from a host; prints one JSON object.
+# Usage: host-probe.sh RKT_DATA_DIR COMMAND...
+rkt_dir=$1
+shift
+missing=
+for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$c" >/dev/null 2>&1 || missing="$missing \"$c\","
+done
+systemd_version=$(systemctl --version 2>/dev/null | awk 'NR == 1 {print $2 + 0}')
+dbus=false
+busctl --system --no-pager list >/dev/null 2>&1 && dbus=true
+swap_kib=$(awk 'NR > 1 {sum += $3} END {print sum + 0}' /proc/swaps)
+forward=false
+[ -w /proc/sys/net/ipv4/ip_forward ] && forward=true
+dir=$rkt_dir
+while [ ! -d "$dir" ]; do dir=$(dirname "$dir"); done
+free_kib=$(df -Pk "$dir" | awk 'NR == 2 {print $4}')
+printf '{"pid1": "%s", "systemd_version": %s, "dbus": %s, "swap_kib": %s, "missing": [%s], "ip_forward_writable": %s, "rkt_dir_free_kib": %s}\n' \
+    "$(cat /proc/1/comm)" "${systemd_version:-0}" "$dbus" "$swap_kib" "${missing%,}" "$forward" "${free_kib:-0}"
