@@ -1,0 +1,45 @@
+"""Controller-side preflight (plugins/module_utils/preflight_checks.py); the bad-input table that
+runs it through Ansible against lab hosts is tests/lab/test_preflight_bad_input.py."""
+
+from ansible_collections.rktnetes.cluster.plugins.module_utils.preflight_checks import check_cluster
+
+GROUPS = {"etcd": ["cp"], "control_plane": ["cp"], "nodes": ["w1", "w2"]}
+HOSTS = {"cp": {"node_ip": "192.0.2.1"}, "w1": {"node_ip": "192.0.2.2"}, "w2": {"node_ip": "192.0.2.3"}}
+SETTINGS = {
+    "kubernetes_version": "v1.10.13",
+    "rkt_version": "1.30.0",
+    "etcd_version": "3.4.23",
+    "cluster_cidr": "10.244.0.0/16",
+    "node_cidr_mask_size": 24,
+    "service_cidr": "10.96.0.0/12",
+    "node_network": "192.0.2.0/24",
+    "max_pods": 110,
+    "stage1_flavor": "host",
+    "fail_swap_on": True,
+}
+
+
+def test_good_cluster_has_no_problem_and_a_plan():
+    problems, plan = check_cluster(GROUPS, HOSTS, SETTINGS)
+    assert problems == []
+    assert plan == {
+        "service": {"api": "10.96.0.1", "dns": "10.96.0.10"},
+        "pod_subnets": {"w1": "10.244.0.0/24", "w2": "10.244.1.0/24"},
+    }
+
+
+def test_recorded_subnet_is_kept():
+    hosts = {**HOSTS, "w2": {"node_ip": "192.0.2.3", "pod_subnet": "10.244.0.0/24"}}
+    _, plan = check_cluster(GROUPS, hosts, SETTINGS)
+    assert plan["pod_subnets"] == {"w1": "10.244.1.0/24", "w2": "10.244.0.0/24"}
+
+
+def test_string_numbers_from_the_inventory_are_accepted():
+    problems, _ = check_cluster(GROUPS, HOSTS, {**SETTINGS, "node_cidr_mask_size": "24", "max_pods": "110"})
+    assert problems == []
+
+
+def test_every_problem_is_reported():
+    settings = {**SETTINGS, "kubernetes_version": "v1.11.0", "rkt_version": "1.29.0", "stage1_flavor": "kvm"}
+    problems, _ = check_cluster({"etcd": [], "control_plane": [], "nodes": []}, HOSTS, settings)
+    assert len(problems) == 6
