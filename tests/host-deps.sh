@@ -3,7 +3,8 @@
 # apt only for what is missing). Needs root.
 set -euo pipefail
 packages=(systemd-container debootstrap iproute2 iptables openssh-client procps gpg gpgv
-          shellcheck rsync python3-venv xz-utils bzip2)
+          shellcheck rsync python3-venv xz-utils bzip2
+          containernetworking-plugins)   # real CNI plugins copied into lab hosts by tests
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

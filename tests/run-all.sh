@@ -49,7 +49,7 @@ sanity() { step ansible-test-sanity tests/sanity.sh; }
 
 unit() { step pytest-unit pytest -q -p no:cacheprovider tests/unit; }
 
-lab() { step lab-lifecycle pytest -q -p no:cacheprovider tests/lab; }
+lab() { step lab-tests pytest -q -p no:cacheprovider tests/lab; }
 
 molecule_all() {
     local dir name wanted=${MOLECULE_SCENARIOS:-}
