@@ -39,7 +39,8 @@ def read_networks(conf_dirs):
                 with_ipam = [p for p in plugins if isinstance(p, dict) and "ipam" in p]
                 config = {"name": config["name"], **(with_ipam[0] if with_ipam else {})}
             found.append((config["name"], path, config))
-    if RKT_NET_DIR in conf_dirs and not any(name == "default" and p.startswith(RKT_NET_DIR) for name, p, _ in found):
+    overridden = any(name == "default" and path.startswith(RKT_NET_DIR) for name, path, _config in found)
+    if RKT_NET_DIR in conf_dirs and not overridden:
         found.append(("default", "rkt built-in", RKT_DEFAULT_NETWORK))
     return found
 

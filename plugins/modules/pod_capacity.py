@@ -22,7 +22,7 @@ description:
     fewer than O(reserve) addresses are free.
   - Only reads; check mode runs the same checks.
 author:
-  - rktnetes.cluster contributors
+  - rktnetes.cluster maintainers (@rktnetes)
 attributes:
   check_mode:
     support: full
@@ -33,7 +33,7 @@ attributes:
 options:
   max_pods:
     description:
-      - The C(--max-pods) wanted for the kubelet. Without it, O(effective_limit) is the checked
+      - The C(--max-pods) wanted for the kubelet. Without it, RV(effective_limit) is the checked
         network's capacity and only O(reserve) is enforced.
     type: int
   network:
@@ -109,7 +109,7 @@ networks:
       description: Addresses handed out, from host-local's state.
       type: int
     free:
-      description: O(networks.capacity) minus O(networks.used).
+      description: RV(networks.capacity) minus RV(networks.used).
       type: int
     config:
       description: The config file (or C(rkt built-in)).

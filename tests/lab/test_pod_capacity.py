@@ -141,7 +141,7 @@ def test_rkt_builtin_default_network_is_reported(lab):
 
 
 def test_check_mode_reads_the_same(lab):
-    _, normal = pod_capacity(lab, **BASE_ARGS)
+    normal = pod_capacity(lab, **BASE_ARGS)[1]
     failed, checked = pod_capacity(lab, check_mode=True, **BASE_ARGS)
     assert not failed
     assert checked["changed"] is False

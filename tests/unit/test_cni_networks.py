@@ -34,7 +34,7 @@ def test_conf_and_conflist_in_file_name_order(tmp_path):
     )
     write(tmp_path / "k" / "README", "not a config")
     found = read_networks([str(tmp_path / "k")])
-    assert [name for name, _, _ in found] == ["a", "b"]
+    assert [name for name, _path, _config in found] == ["a", "b"]
     assert network_usage(*found[0], str(tmp_path / "state"))["capacity"] == 125
 
 
@@ -52,7 +52,7 @@ def test_rkt_builtin_default_unless_overridden(tmp_path, monkeypatch):
         {"name": "default", "type": "ptp", "ipam": {"type": "host-local", "subnet": "10.9.0.0/28"}},
     )
     found = read_networks([str(rkt)])
-    assert [(n, p) for n, p, _ in found] == [("default", str(rkt / "default.conf"))]
+    assert [(n, p) for n, p, _config in found] == [("default", str(rkt / "default.conf"))]
 
 
 def test_used_counts_only_address_files(tmp_path):

@@ -30,16 +30,16 @@ def test_good_cluster_has_no_problem_and_a_plan():
 
 def test_recorded_subnet_is_kept():
     hosts = {**HOSTS, "w2": {"node_ip": "192.0.2.3", "pod_subnet": "10.244.0.0/24"}}
-    _, plan = check_cluster(GROUPS, hosts, SETTINGS)
+    plan = check_cluster(GROUPS, hosts, SETTINGS)[1]
     assert plan["pod_subnets"] == {"w1": "10.244.1.0/24", "w2": "10.244.0.0/24"}
 
 
 def test_string_numbers_from_the_inventory_are_accepted():
-    problems, _ = check_cluster(GROUPS, HOSTS, {**SETTINGS, "node_cidr_mask_size": "24", "max_pods": "110"})
+    problems = check_cluster(GROUPS, HOSTS, {**SETTINGS, "node_cidr_mask_size": "24", "max_pods": "110"})[0]
     assert problems == []
 
 
 def test_every_problem_is_reported():
     settings = {**SETTINGS, "kubernetes_version": "v1.11.0", "rkt_version": "1.29.0", "stage1_flavor": "kvm"}
-    problems, _ = check_cluster({"etcd": [], "control_plane": [], "nodes": []}, HOSTS, settings)
+    problems = check_cluster({"etcd": [], "control_plane": [], "nodes": []}, HOSTS, settings)[0]
     assert len(problems) == 6
