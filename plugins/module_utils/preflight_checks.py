@@ -62,20 +62,17 @@ def check_cluster(groups, hosts, settings):
         problems.append("inventory group 'nodes': has no hosts; put at least one host in it")
 
     for host in sorted(set(etcd + control + nodes)):
-        short = host.split(".")[0]
         if not all(DNS_LABEL.match(label) for label in host.split(".")) or len(host) > 253:
             problems.append(
                 f"host {host!r}: not a valid DNS-1123 name (lowercase letters, digits, '-', labels of at most "
                 "63 characters): Kubernetes node names must be; rename it in the inventory"
             )
-        elif not DNS_LABEL.match(short):
-            problems.append(f"host {host!r}: first label {short!r} is not a DNS-1123 label")
 
     seen_ips = {}
     for host in sorted(hosts):
         ip = hosts[host].get("node_ip")
         try:
-            ip = str(addressing.address(ip, f"rktnetes_node_ip of {host}"))
+            ip = addressing.address(ip, f"rktnetes_node_ip of {host}")
         except addressing.PlanError as exc:
             problems.append(f"{exc}; set ansible_host or rktnetes_node_ip to the host's cluster address")
             continue
@@ -109,16 +106,16 @@ def check_cluster(groups, hosts, settings):
         if name == "node_network" and value in (None, ""):
             continue
         try:
-            networks[f"rktnetes_{name}"] = str(addressing.network(value, f"rktnetes_{name}"))
+            networks[f"rktnetes_{name}"] = addressing.network(value, f"rktnetes_{name}")
         except addressing.PlanError as exc:
             problems.append(f"{exc}; give it as address/prefix with the host bits zero")
     if len(networks) >= 2:
         for a, b in addressing.overlapping(networks):
             problems.append(f"{a} {networks[a]} overlaps {b} {networks[b]}: the three networks must be disjoint")
-    if "rktnetes_node_network" in networks:
-        node_net = addressing.network(networks["rktnetes_node_network"], "rktnetes_node_network")
-        for ip, host in sorted(seen_ips.items()):
-            if addressing.address(ip, "") not in node_net:
+    node_net = networks.get("rktnetes_node_network")
+    if node_net:
+        for ip, host in sorted(seen_ips.items(), key=lambda item: item[1]):
+            if ip not in node_net:
                 problems.append(f"rktnetes_node_ip of {host}: {ip} is outside rktnetes_node_network {node_net}")
 
     if "rktnetes_service_cidr" in networks:

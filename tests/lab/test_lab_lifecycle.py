@@ -5,15 +5,15 @@ Runs its own small lab (its own LAB_DIR and bridge, the shared base cache) so th
 compare the machine before and after even while the demo lab is up.
 """
 
-import os
 import re
 import subprocess
 import time
 from pathlib import Path
 
+import own_lab
 import pytest
+from own_lab import labctl
 
-LABCTL = Path(__file__).resolve().parent / "labctl"
 BRIDGE = "rktlabt0"
 HOSTS = {"lc-1": "10.201.0.11", "lc-2": "10.201.0.12"}
 SPECS = [f"{name}:{ip}" for name, ip in HOSTS.items()]
@@ -30,26 +30,13 @@ SHIELDED_WRITES = {
 }
 
 
-def run(*args, check=True, **env):
-    full_env = {**os.environ, **env}
-    return subprocess.run(args, capture_output=True, text=True, check=check, env=full_env, timeout=600)
+def run(*args, check=True):
+    return subprocess.run(args, capture_output=True, text=True, check=check, timeout=600)
 
 
 @pytest.fixture(scope="module")
 def lab_env(tmp_path_factory):
-    if run(str(LABCTL), "check", check=False).returncode != 0 and not os.environ.get("LAB_REQUIRED"):
-        pytest.skip("this machine cannot run the lab: " + run(str(LABCTL), "check", check=False).stderr)
-    shared = os.environ.get("LAB_DIR", "/var/tmp/rktnetes-lab")  # noqa: S108 (the lab cache, not a temp file)
-    return {
-        "LAB_DIR": str(tmp_path_factory.mktemp("lab")),
-        "LAB_BASE": os.path.join(shared, "base"),
-        "LAB_BRIDGE": BRIDGE,
-        "LAB_BRIDGE_ADDR": "10.201.0.1/24",
-    }
-
-
-def labctl(env, *args, check=True):
-    return run(str(LABCTL), *args, check=check, **env)
+    return own_lab.lab_env(tmp_path_factory, BRIDGE, "10.201.0.1/24")
 
 
 def sysctls():
@@ -83,10 +70,8 @@ def on_host(env, name, command, check=True):
 def lab(lab_env):
     labctl(lab_env, "base")  # builds the cache if needed, before "before" is taken
     before = machine_state(lab_env["LAB_DIR"])
-    labctl(lab_env, "up", *SPECS)
-    labctl(lab_env, "wait", *SPECS)
-    yield lab_env, before
-    labctl(lab_env, "down", check=False)
+    for env in own_lab.booted(lab_env, HOSTS):
+        yield env, before
 
 
 def test_hosts_boot_and_report_running(lab):

@@ -7,10 +7,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import own_lab
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LABCTL = ROOT / "tests" / "lab" / "labctl"
 PLUGINS = Path("/usr/lib/cni")
 NAME, IP = "pc-1", "10.203.0.11"
 # A /29 with the gateway at .1: 8 - network - broadcast - gateway = 5 pod addresses.
@@ -25,26 +25,17 @@ CONF = {
 CAPACITY = 5
 
 
-def run(args, env=None, check=True, stdin=None):
-    return subprocess.run(
-        args, input=stdin, capture_output=True, text=True, check=check, env={**os.environ, **(env or {})}
-    )
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if run([str(LABCTL), "check"], check=False).returncode != 0 and not os.environ.get("LAB_REQUIRED"):
-        pytest.skip("this machine cannot run the lab")
     if not (PLUGINS / "host-local").exists():
         pytest.skip("no CNI plugins in /usr/lib/cni: apt-get install containernetworking-plugins")
-    env = {
-        "LAB_DIR": str(tmp_path_factory.mktemp("pclab")),
-        "LAB_BASE": os.path.join(os.environ.get("LAB_DIR", "/var/tmp/rktnetes-lab"), "base"),  # noqa: S108
-        "LAB_BRIDGE": "rktlabc0",
-        "LAB_BRIDGE_ADDR": "10.203.0.1/24",
-    }
-    run([str(LABCTL), "up", f"{NAME}:{IP}"], env)
-    run([str(LABCTL), "wait", f"{NAME}:{IP}"], env)
+    for env in own_lab.booted(own_lab.lab_env(tmp_path_factory, "rktlabc0", "10.203.0.1/24"), {NAME: IP}):
+        prepare_host(env)
+        yield env
+
+
+def prepare_host(env):
+    """An inventory for the host, the real CNI plugins and a network config on it."""
     inventory = Path(env["LAB_DIR"], "hosts.ini")
     inventory.write_text(
         f"{NAME} ansible_host={IP} ansible_user=root ansible_python_interpreter=/usr/bin/python3 "
@@ -53,20 +44,13 @@ def lab(tmp_path_factory):
     env["INVENTORY"] = str(inventory)
     on_host(env, "mkdir -p /opt/cni/bin /etc/cni/net.d")
     for plugin in ("bridge", "host-local", "loopback"):
-        with open(PLUGINS / plugin, "rb") as binary:
-            subprocess.run(
-                [str(LABCTL), "ssh", NAME, f"cat > /opt/cni/bin/{plugin} && chmod 0755 /opt/cni/bin/{plugin}"],
-                stdin=binary,
-                check=True,
-                env={**os.environ, **env},
-            )
+        binary = (PLUGINS / plugin).read_bytes()
+        on_host(env, f"cat > /opt/cni/bin/{plugin} && chmod 0755 /opt/cni/bin/{plugin}", stdin=binary)
     on_host(env, f"cat > /etc/cni/net.d/10-podnet.conf <<'EOF'\n{json.dumps(CONF)}\nEOF")
-    yield env
-    run([str(LABCTL), "down"], env, check=False)
 
 
-def on_host(env, command, check=True):
-    return run([str(LABCTL), "ssh", NAME, command], env, check=check)
+def on_host(env, command, check=True, stdin=None):
+    return own_lab.labctl(env, "ssh", NAME, command, check=check, stdin=stdin)
 
 
 def cni(env, command, netns):
@@ -82,14 +66,17 @@ def cni(env, command, netns):
 def pod_capacity(env, check_mode=False, **args):
     """Run the module through Ansible on the host; returns (failed, result)."""
     command = ["ansible", NAME, "-i", env["INVENTORY"], "-m", "rktnetes.cluster.pod_capacity", "-a", json.dumps(args)]
-    result = run(
+    result = subprocess.run(
         [*command, "--check"] if check_mode else command,
-        {
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **os.environ,
             "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
             "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",  # ad-hoc runs use the stdout callback only with this
             "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
         },
-        check=False,
     )
     payload = json.loads(result.stdout)
     host_result = payload["plays"][0]["tasks"][0]["hosts"][NAME]

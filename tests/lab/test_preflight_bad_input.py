@@ -4,17 +4,16 @@ Runs playbooks/preflight.yml against three lab hosts of its own, once per bad in
 each host's overlay upper layer (every file the host ever wrote) before and after all of them.
 """
 
-import copy
 import json
 import os
 import subprocess
 from pathlib import Path
 
+import own_lab
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-LABCTL = ROOT / "tests" / "lab" / "labctl"
 HOSTS = {"pf-1": "10.202.0.11", "pf-2": "10.202.0.12", "pf-3": "10.202.0.13"}
 # What SSH logins and sudo themselves write (login records, the journal, Ansible's remote temp
 # dir): not a change preflight made.
@@ -29,25 +28,9 @@ LOGIN_TRACES = (
 )
 
 
-def run(args, env=None, check=True):
-    return subprocess.run(args, capture_output=True, text=True, check=check, env={**os.environ, **(env or {})})
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if run([str(LABCTL), "check"], check=False).returncode != 0 and not os.environ.get("LAB_REQUIRED"):
-        pytest.skip("this machine cannot run the lab")
-    env = {
-        "LAB_DIR": str(tmp_path_factory.mktemp("pflab")),
-        "LAB_BASE": os.path.join(os.environ.get("LAB_DIR", "/var/tmp/rktnetes-lab"), "base"),  # noqa: S108
-        "LAB_BRIDGE": "rktlabp0",
-        "LAB_BRIDGE_ADDR": "10.202.0.1/24",
-    }
-    specs = [f"{n}:{ip}" for n, ip in HOSTS.items()]
-    run([str(LABCTL), "up", *specs], env)
-    run([str(LABCTL), "wait", *specs], env)
-    yield env
-    run([str(LABCTL), "down"], env, check=False)
+    yield from own_lab.booted(own_lab.lab_env(tmp_path_factory, "rktlabp0", "10.202.0.1/24"), HOSTS)
 
 
 def base_inventory(lab):
@@ -76,10 +59,12 @@ def preflight(lab, tmp_path, inventory, extra_vars=None):
     inv.write_text(yaml.safe_dump(inventory))
     extra = tmp_path / "extra.json"
     extra.write_text(json.dumps(extra_vars or {}))
-    return run(
+    return subprocess.run(
         ["ansible-playbook", "-i", str(inv), "-e", f"@{extra}", str(ROOT / "playbooks" / "preflight.yml")],
-        {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"},
+        capture_output=True,
+        text=True,
         check=False,
+        env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"},
     )
 
 
@@ -119,16 +104,9 @@ def rename_host(inv):
             g["hosts"]["Pf_1"] = g["hosts"].pop("pf-1")
 
 
-def host_var(name, **values):
+def host_vars(*names, **values):
     def change(inv):
-        host(inv, name).update(values)
-
-    return change
-
-
-def two_host_vars(**values):
-    def change(inv):
-        for name in ("pf-2", "pf-3"):
+        for name in names:
             host(inv, name).update(values)
 
     return change
@@ -141,8 +119,8 @@ CASES = [
     ("control-plane-empty", set_group("control_plane", []), {}, "inventory group 'control_plane'"),
     ("nodes-empty", set_group("nodes", []), {}, "inventory group 'nodes'"),
     ("host-name", rename_host, {}, "host 'Pf_1': not a valid DNS-1123 name"),
-    ("duplicate-node-ip", two_host_vars(rktnetes_node_ip="10.202.0.12"), {}, "node IPs must be unique"),
-    ("bad-node-ip", host_var("pf-2", rktnetes_node_ip="10.300.0.1"), {}, "rktnetes_node_ip of pf-2"),
+    ("duplicate-node-ip", host_vars("pf-2", "pf-3", rktnetes_node_ip="10.202.0.12"), {}, "node IPs must be unique"),
+    ("bad-node-ip", host_vars("pf-2", rktnetes_node_ip="10.300.0.1"), {}, "rktnetes_node_ip of pf-2"),
     ("kubernetes-1.11", None, {"rktnetes_kubernetes_version": "v1.11.0"}, "rktnetes_kubernetes_version"),
     ("kubernetes-1.9", None, {"rktnetes_kubernetes_version": "v1.9.3"}, "rktnetes_kubernetes_version"),
     ("kubernetes-number", None, {"rktnetes_kubernetes_version": 1.1}, "rktnetes_kubernetes_version"),
@@ -163,8 +141,8 @@ CASES = [
     ("service-cidr-small", None, {"rktnetes_service_cidr": "10.96.0.0/29"}, "rktnetes_service_cidr"),
     ("dns-ip-outside", None, {"rktnetes_cluster_dns_ip": "10.200.0.10"}, "rktnetes_cluster_dns_ip"),
     ("dns-equals-api", None, {"rktnetes_cluster_dns_ip": "10.96.0.1"}, "rktnetes_cluster_dns_ip"),
-    ("pod-subnet-outside", host_var("pf-2", rktnetes_pod_subnet="10.9.0.0/24"), {}, "pod subnet of pf-2"),
-    ("pod-subnet-shared", two_host_vars(rktnetes_pod_subnet="10.244.7.0/24"), {}, "also the subnet of"),
+    ("pod-subnet-outside", host_vars("pf-2", rktnetes_pod_subnet="10.9.0.0/24"), {}, "pod subnet of pf-2"),
+    ("pod-subnet-shared", host_vars("pf-2", "pf-3", rktnetes_pod_subnet="10.244.7.0/24"), {}, "also the subnet of"),
     ("command-missing", None, {"preflight_required_commands": ["nsenter", "no-such-tool"]}, "no-such-tool"),
     ("disk-too-small", None, {"preflight_rkt_min_free_gib": 1000000}, "preflight_rkt_min_free_gib"),
     ("systemd-too-old", None, {"preflight_min_systemd_version": 999}, "preflight_min_systemd_version"),
@@ -185,7 +163,7 @@ def test_good_inventory_passes(lab, tmp_path, untouched):
 
 @pytest.mark.parametrize(("change", "extra", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_input_fails_in_preflight_naming_it(lab, tmp_path, untouched, change, extra, expected):
-    inventory = copy.deepcopy(base_inventory(lab))
+    inventory = base_inventory(lab)
     if change:
         change(inventory)
     result = preflight(lab, tmp_path, inventory, extra)
