@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: demo test deps lab-up lab-down lab-status lint unit sanity molecule constraints clean
+.PHONY: demo test deps lab-up lab-down lab-status lab-mirror lint unit sanity molecule constraints clean
 
 demo: deps
 	tests/demo.sh
@@ -31,6 +31,10 @@ $(STAMP): requirements/python.txt requirements/constraints.txt
 
 lab-up: deps
 	tests/lab/labctl up && tests/lab/labctl wait
+
+# The lab's artifact mirror from Debian's etcd and CNI packages (+ RKTNETES_ARTIFACTS_DIR).
+lab-mirror: deps
+	tests/lab/mirror/build-mirror.sh
 
 lab-down:
 	tests/lab/labctl down

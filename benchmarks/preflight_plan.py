@@ -20,6 +20,14 @@ PLAYBOOK = """
   hosts: all
   gather_facts: false
   tasks:
+    - name: Resolve the artifacts table, as preflight does first (once, not per host)
+      run_once: true
+      ansible.builtin.include_role:
+        name: rktnetes.cluster.artifacts
+        tasks_from: plan
+      vars:
+        artifacts_names: null
+        artifacts_arches: [amd64]
     - name: Plan and check
       ansible.builtin.import_role:
         name: rktnetes.cluster.preflight

@@ -2,6 +2,7 @@
 # `make demo`: bring up the lab's three hosts and run playbooks/site.yml on them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tests/lab/mirror/build-mirror.sh
 tests/lab/labctl up
 tests/lab/labctl wait
 start=$SECONDS

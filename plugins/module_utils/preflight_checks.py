@@ -12,9 +12,10 @@ from ansible_collections.rktnetes.cluster.plugins.module_utils import addressing
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 STAGE1_FLAVORS = ("coreos", "host", "fly")
 SUPPORTED = {
-    "kubernetes": re.compile(r"^v1\.10\.\d+$"),
-    "rkt": re.compile(r"^1\.30\.0$"),
-    "etcd": re.compile(r"^v?3\.\d+\.\d+$"),
+    "kubernetes": re.compile(r"^v?1\.10\.\d+$"),
+    "rkt": re.compile(r"^v?1\.30\.0$"),
+    # A label after the version (3.4.23-debian) names a build of that release from a mirror.
+    "etcd": re.compile(r"^v?3\.\d+\.\d+(-[0-9A-Za-z.]+)?$"),
 }
 SUPPORTED_TEXT = {"kubernetes": "v1.10.x", "rkt": "1.30.0", "etcd": "3.x.y"}
 
@@ -49,7 +50,8 @@ def _int_problem(variable, value, low, high):
 def check_cluster(groups, hosts, settings):
     """Return (problems, plan). `groups` maps etcd/control_plane/nodes to host lists; `hosts`
     maps each host to {'node_ip', 'pod_subnet' (declared or recorded, may be None)}; `settings`
-    holds the rktnetes_* values. The plan is only meaningful when there are no problems."""
+    holds the rktnetes_* values and `artifact_problems` (the artifacts table's, added unless a problem
+    already names the same variable). The plan is only meaningful when there are no problems."""
     problems = []
     plan = {}
 
@@ -85,6 +87,11 @@ def check_cluster(groups, hosts, settings):
     for component in ("kubernetes", "rkt", "etcd"):
         problem = _version_problem(component, settings.get(f"{component}_version"))
         if problem:
+            problems.append(problem)
+
+    for problem in settings.get("artifact_problems") or []:
+        variable = problem.split(":", 1)[0]
+        if not any(seen.startswith(variable + ":") for seen in problems):
             problems.append(problem)
 
     flavor = settings.get("stage1_flavor")

@@ -43,3 +43,22 @@ def test_every_problem_is_reported():
     settings = {**SETTINGS, "kubernetes_version": "v1.11.0", "rkt_version": "1.29.0", "stage1_flavor": "kvm"}
     problems = check_cluster({"etcd": [], "control_plane": [], "nodes": []}, HOSTS, settings)[0]
     assert len(problems) == 6
+
+
+def test_artifact_problems_join_unless_the_variable_is_already_named():
+    settings = {
+        **SETTINGS,
+        "kubernetes_version": "v1.11.0",
+        "artifact_problems": [
+            "rktnetes_kubernetes_version: no pinned checksum for kubernetes 1.11.0 (linux/amd64)",
+            "rktnetes_etcd_version: no pinned checksum for etcd 3.4.23 (linux/amd64)",
+        ],
+    }
+    problems = check_cluster(GROUPS, HOSTS, settings)[0]
+    assert [p.split(":")[0] for p in problems] == ["rktnetes_kubernetes_version", "rktnetes_etcd_version"]
+    assert "v1.11 is the last" not in problems[0] and "removed in v1.11" in problems[0]
+
+
+def test_a_mirror_build_label_is_a_supported_etcd_version():
+    assert check_cluster(GROUPS, HOSTS, {**SETTINGS, "etcd_version": "3.4.23-debian"})[0] == []
+    assert check_cluster(GROUPS, HOSTS, {**SETTINGS, "etcd_version": "3.4.23-"})[0] != []

@@ -1,0 +1,176 @@
+# Copyright: rktnetes.cluster contributors
+# Apache License 2.0 (see LICENSE)
+"""The controller's artifact cache: fetch once, verify, keep the wanted files of an archive unpacked.
+
+Layout under the cache root, per artifact/version/arch: the downloaded file as published, and
+`files/` with the members the hosts get, plus `files/.manifest.json` recording the archive checksum
+and each file's sha256, so a corrupted cache file is noticed and replaced on the next run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+
+from ansible_collections.rktnetes.cluster.plugins.module_utils.artifacts import digest_file, parse_checksum
+
+CHUNK = 1 << 20
+MANIFEST = ".manifest.json"
+
+
+class FetchError(Exception):
+    """A download that failed, was missing or did not match its checksum; nothing was kept."""
+
+
+class NotFound(FetchError):
+    """The source has no such file (HTTP 404 or no such file in a directory mirror)."""
+
+
+def where_to_put_it(entry, mirror):
+    """The sentence every missing-artifact or bad-checksum error ends with."""
+    if mirror:
+        return f"upstream URL {entry['url']}; in the mirror it belongs at {mirror.rstrip('/')}/{entry['mirror_path']}"
+    return f"upstream URL {entry['url']}; in a mirror (artifacts_mirror) it belongs at <mirror>/{entry['mirror_path']}"
+
+
+def _open_source(source, opener, timeout):
+    if source.startswith("/"):
+        try:
+            return open(source, "rb")
+        except FileNotFoundError:
+            raise NotFound(f"no such file {source}") from None
+        except OSError as exc:
+            raise FetchError(f"cannot read {source}: {exc}") from None
+    return opener(source, timeout)
+
+
+def _copy_hashing(stream, target, algorithm):
+    hasher = hashlib.new(algorithm)
+    for block in iter(lambda: stream.read(CHUNK), b""):
+        hasher.update(block)
+        target.write(block)
+    return hasher.hexdigest()
+
+
+def download(entry, dest, opener, mirror="", timeout=60):
+    """Fetch entry['source'] to `dest` atomically, verifying the checksum on the way in."""
+    checksum = entry.get("checksum")
+    algorithm, expected = parse_checksum(checksum) if checksum else ("sha256", None)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=".part-", dir=os.path.dirname(dest))
+    try:
+        with os.fdopen(handle, "wb") as target:
+            try:
+                stream = _open_source(entry["source"], opener, timeout)
+            except NotFound as exc:
+                raise NotFound(
+                    f"{entry['name']} {entry['version']} ({entry['arch']}) not found at {entry['source']} ({exc}): "
+                    + where_to_put_it(entry, mirror)
+                ) from None
+            with stream:
+                actual = _copy_hashing(stream, target, algorithm)
+        if expected and actual != expected:
+            raise FetchError(
+                f"checksum mismatch for {entry['name']} {entry['version']} ({entry['arch']}) from {entry['source']}: "
+                f"expected {algorithm}:{expected}, got {algorithm}:{actual}. The file was deleted and nothing was "
+                f"installed. Replace it with the publisher's file: " + where_to_put_it(entry, mirror)
+            )
+        os.chmod(partial, 0o644)
+        os.replace(partial, dest)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def cached_file_ok(entry, path):
+    """True when `path` exists and holds what the entry's checksum says (any file, for openpgp)."""
+    if not os.path.isfile(path):
+        return False
+    checksum = entry.get("checksum")
+    if not checksum:
+        return True
+    algorithm, expected = parse_checksum(checksum)
+    return digest_file(path, algorithm) == expected
+
+
+def _read_manifest(files_dir):
+    try:
+        with open(os.path.join(files_dir, MANIFEST), encoding="utf-8") as stream:
+            return json.load(stream)
+    except (OSError, ValueError):
+        return {}
+
+
+def unpacked_ok(entry, archive_digest, files_dir):
+    manifest = _read_manifest(files_dir)
+    if manifest.get("archive") != archive_digest or set(manifest.get("files", {})) != set(entry["files"]):
+        return False
+    return all(
+        os.path.isfile(os.path.join(files_dir, name)) and digest_file(os.path.join(files_dir, name), "sha256") == digest
+        for name, digest in manifest["files"].items()
+    )
+
+
+def _normal(member_name):
+    return member_name[2:] if member_name.startswith("./") else member_name
+
+
+def unpack(entry, archive_path, archive_digest, files_dir):
+    """Write the entry's files from the archive (or the single file) into files_dir, then the manifest."""
+    staging = tempfile.mkdtemp(prefix=".unpack-", dir=os.path.dirname(files_dir))
+    try:
+        digests = {}
+        if entry["archive"]:
+            wanted = {_normal(member): name for name, member in entry["files"].items()}
+            with tarfile.open(archive_path, "r:*") as archive:
+                for member in archive:
+                    name = wanted.pop(_normal(member.name), None)
+                    if name is None:
+                        continue
+                    if not member.isfile():
+                        raise FetchError(f"{archive_path}: {member.name} is not a regular file")
+                    with archive.extractfile(member) as source, open(os.path.join(staging, name), "wb") as target:
+                        digests[name] = _copy_hashing(source, target, "sha256")
+            if wanted:
+                raise FetchError(
+                    f"{archive_path} has no member {', '.join(sorted(wanted))}: the file is not laid out as "
+                    f"{entry['name']} {entry['version']} is upstream (artifacts table, {entry['name']}.files)"
+                )
+        else:
+            for name in entry["files"]:
+                shutil.copyfile(archive_path, os.path.join(staging, name))
+                digests[name] = digest_file(os.path.join(staging, name), "sha256")
+        with open(os.path.join(staging, MANIFEST), "w", encoding="utf-8") as stream:
+            json.dump({"archive": archive_digest, "files": digests}, stream, sort_keys=True)
+        if os.path.isdir(files_dir):
+            shutil.rmtree(files_dir)
+        os.replace(staging, files_dir)
+    finally:
+        if os.path.isdir(staging):
+            shutil.rmtree(staging)
+    return digests
+
+
+def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False):
+    """Bring one artifact into the cache. Returns what happened; raises FetchError on failure."""
+    archive_path = os.path.join(cache_root, entry["cache_file"])
+    files_dir = os.path.join(cache_root, entry["cache_dir"], "files")
+    result = {"path": archive_path, "files_dir": files_dir, "downloaded": False, "replaced": False, "unpacked": False}
+    present = os.path.exists(archive_path)
+    if not cached_file_ok(entry, archive_path):
+        result["downloaded"] = True
+        result["replaced"] = present
+        if check_mode:
+            return result
+        if present:
+            os.unlink(archive_path)  # corrupt or stale: never leave a bad file in the cache
+        download(entry, archive_path, opener, mirror, timeout)
+    archive_digest = digest_file(archive_path, "sha256")
+    if not unpacked_ok(entry, archive_digest, files_dir):
+        result["unpacked"] = True
+        if not check_mode:
+            unpack(entry, archive_path, archive_digest, files_dir)
+    return result

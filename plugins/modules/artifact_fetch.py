@@ -1,0 +1,150 @@
+#!/usr/bin/python
+# Copyright: rktnetes.cluster contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: artifact_fetch
+short_description: Fetch one pinned artifact into the controller's cache, verify it, unpack the files hosts need
+version_added: 0.1.0
+description:
+  - Meant to run on the controller (with C(delegate_to) V(localhost) and C(run_once)), once per
+    artifact, so that each file is downloaded once however many hosts need it.
+  - The cached file is verified against its checksum on every run. A missing or corrupted cache
+    file is fetched again; a download that does not match is deleted and the module fails with
+    the expected and actual checksums, the source, the upstream URL and the path in the mirror.
+  - A missing artifact fails with the upstream URL and the path where a mirror should hold it.
+  - The files the hosts get are kept unpacked next to the download, with a manifest of their
+    sha256, and unpacked again when any of them no longer matches.
+  - Entries come from the artifacts table through the P(rktnetes.cluster.artifact_plan#filter) filter.
+author:
+  - rktnetes.cluster maintainers (@rktnetes)
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether it would download or unpack, and does neither.
+  diff_mode:
+    support: none
+    description: The cache is not a managed file.
+options:
+  artifact:
+    description:
+      - One resolved entry of the artifact plan (C(artifact_plan(...).artifacts[key])), with at
+        least C(name), C(version), C(arch), C(url), C(mirror_path), C(source), C(checksum),
+        C(archive), C(files), C(cache_dir) and C(cache_file).
+    type: dict
+    required: true
+  cache_dir:
+    description:
+      - Root of the cache on the controller.
+    type: path
+    required: true
+  mirror:
+    description:
+      - The mirror in use (a directory or an HTTP(S) base URL), named in error messages.
+    type: str
+    default: ''
+  timeout:
+    description:
+      - Seconds to wait for an HTTP(S) source.
+    type: int
+    default: 60
+  validate_certs:
+    description:
+      - Verify HTTPS certificates.
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+- name: Fetch etcd into the controller's cache, once
+  rktnetes.cluster.artifact_fetch:
+    artifact: "{{ artifacts_plan.artifacts['etcd/amd64'] }}"
+    cache_dir: ~/.cache/rktnetes/artifacts
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+path:
+  description: The verified file in the cache.
+  returned: success
+  type: str
+files_dir:
+  description: Directory holding the unpacked files named in the entry's C(files).
+  returned: success
+  type: str
+downloaded:
+  description: Whether the file was (or, in check mode, would be) fetched.
+  returned: success
+  type: bool
+replaced:
+  description: Whether a cached file failed its checksum and was replaced.
+  returned: success
+  type: bool
+unpacked:
+  description: Whether the files for the hosts were (or would be) unpacked again.
+  returned: success
+  type: bool
+"""
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.rktnetes.cluster.plugins.module_utils.artifact_cache import FetchError, NotFound, ensure
+from ansible_collections.rktnetes.cluster.plugins.module_utils.artifacts import ArtifactError
+
+try:
+    from urllib.error import HTTPError
+except ImportError:  # pragma: no cover - Python 2 is not supported
+    HTTPError = None
+
+
+def make_opener(validate_certs):
+    def opener(url, timeout):
+        try:
+            return open_url(url, timeout=timeout, validate_certs=validate_certs, follow_redirects="all")
+        except HTTPError as exc:
+            if exc.code == 404:
+                raise NotFound(f"HTTP 404 from {url}") from None
+            raise FetchError(f"HTTP {exc.code} from {url}: {exc.reason}") from None
+        except Exception as exc:  # network errors come in many types; say which
+            raise FetchError(f"cannot fetch {url}: {exc}") from None
+
+    return opener
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "artifact": {"type": "dict", "required": True},
+            "cache_dir": {"type": "path", "required": True},
+            "mirror": {"type": "str", "default": ""},
+            "timeout": {"type": "int", "default": 60},
+            "validate_certs": {"type": "bool", "default": True},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        result = ensure(
+            params["artifact"],
+            params["cache_dir"],
+            make_opener(params["validate_certs"]),
+            params["mirror"],
+            params["timeout"],
+            module.check_mode,
+        )
+    except (FetchError, ArtifactError) as exc:
+        module.fail_json(msg=str(exc))
+    except (KeyError, OSError) as exc:
+        module.fail_json(msg=f"artifact_fetch: {exc}", exception=traceback.format_exc())
+    module.exit_json(changed=result["downloaded"] or result["unpacked"], **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""The controller cache: real archives on disk and over HTTP on loopback, real checksums."""
+
+import functools
+import hashlib
+import http.server
+import io
+import os
+import tarfile
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from ansible_collections.rktnetes.cluster.plugins.module_utils import artifact_cache, artifacts
+
+FILES = {"etcd": b"#!/bin/sh\necho etcd\n", "etcdctl": b"#!/bin/sh\necho etcdctl\n"}
+
+
+def make_archive(path, compression="gz", top="etcd-v9.9.9-linux-amd64"):
+    with tarfile.open(path, f"w:{compression}") as archive:
+        for name, data in {**FILES, "README.md": b"not wanted\n"}.items():
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def entry_for(mirror, checksum, archive=True, files=None):
+    catalog = {
+        "etcd": {
+            "url": "https://upstream.invalid/v{version}/etcd-v{version}-linux-{arch}.tar.gz",
+            "mirror_path": "etcd/v{version}/etcd-v{version}-linux-{arch}.tar.gz",
+            "archive": archive,
+            "files": files or {name: f"etcd-v{{version}}-linux-{{arch}}/{name}" for name in FILES},
+            "checksums": {"9.9.9": {"amd64": checksum}},
+        }
+    }
+    return artifacts.resolve(catalog, "etcd", "9.9.9", "amd64", str(mirror))
+
+
+def urllib_opener(url, timeout):
+    try:
+        return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - loopback test server
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            raise artifact_cache.NotFound(f"HTTP 404 from {url}") from None
+        raise
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    root = tmp_path / "mirror"
+    (root / "etcd" / "v9.9.9").mkdir(parents=True)
+    checksum = make_archive(root / "etcd" / "v9.9.9" / "etcd-v9.9.9-linux-amd64.tar.gz")
+    return root, checksum
+
+
+@pytest.fixture
+def http_mirror(mirror):
+    root, checksum = mirror
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root, checksum
+    server.shutdown()
+
+
+def test_directory_mirror_fetch_verify_unpack_then_nothing(tmp_path, mirror):
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    cache = tmp_path / "cache"
+    first = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))
+    assert (first["downloaded"], first["replaced"], first["unpacked"]) == (True, False, True)
+    files_dir = cache / "etcd" / "9.9.9" / "amd64" / "files"
+    assert {p.name for p in files_dir.iterdir()} == {"etcd", "etcdctl", ".manifest.json"}
+    assert (files_dir / "etcd").read_bytes() == FILES["etcd"]
+    mtime = os.stat(first["path"]).st_mtime_ns
+    second = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))
+    assert (second["downloaded"], second["unpacked"]) == (False, False)
+    assert os.stat(first["path"]).st_mtime_ns == mtime
+
+
+def test_http_mirror_on_loopback(tmp_path, http_mirror):
+    base, _root, checksum = http_mirror
+    entry = entry_for(base, checksum)
+    result = artifact_cache.ensure(entry, str(tmp_path / "cache"), urllib_opener, base)
+    assert result["downloaded"] and (tmp_path / "cache" / entry["cache_file"]).exists()
+
+
+def test_missing_artifact_names_upstream_url_and_mirror_path(tmp_path, http_mirror):
+    base, root, checksum = http_mirror
+    (root / "etcd" / "v9.9.9" / "etcd-v9.9.9-linux-amd64.tar.gz").unlink()
+    with pytest.raises(artifact_cache.NotFound) as caught:
+        artifact_cache.ensure(entry_for(base, checksum), str(tmp_path / "cache"), urllib_opener, base)
+    message = str(caught.value)
+    assert "https://upstream.invalid/v9.9.9/etcd-v9.9.9-linux-amd64.tar.gz" in message
+    assert f"belongs at {base}/etcd/v9.9.9/etcd-v9.9.9-linux-amd64.tar.gz" in message
+    assert "HTTP 404" in message
+    assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_missing_file_in_directory_mirror(tmp_path):
+    entry = entry_for(tmp_path / "empty", "sha256:" + "0" * 64)
+    where = r"belongs at .*/empty/etcd/v9\.9\.9/etcd-v9\.9\.9-linux-amd64\.tar\.gz"
+    with pytest.raises(artifact_cache.NotFound, match=where):
+        artifact_cache.ensure(entry, str(tmp_path / "cache"), urllib_opener, str(tmp_path / "empty"))
+
+
+def test_checksum_mismatch_deletes_the_download_and_says_both_sums(tmp_path, mirror):
+    root, checksum = mirror
+    wrong = "sha256:" + "0" * 64
+    with pytest.raises(artifact_cache.FetchError) as caught:
+        artifact_cache.ensure(entry_for(root, wrong), str(tmp_path / "cache"), urllib_opener, str(root))
+    message = str(caught.value)
+    assert f"expected {wrong}, got {checksum}" in message
+    assert "deleted and nothing was installed" in message
+    assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_corrupted_cache_file_is_replaced(tmp_path, mirror):
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    cache = tmp_path / "cache"
+    path = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))["path"]
+    with open(path, "r+b") as stream:
+        stream.seek(20)
+        stream.write(b"\xff")
+    result = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))
+    assert (result["downloaded"], result["replaced"]) == (True, True)
+    assert "sha256:" + artifacts.digest_file(path, "sha256") == checksum
+
+
+def test_corrupted_cache_and_corrupted_mirror_leaves_no_file(tmp_path, mirror):
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    cache = tmp_path / "cache"
+    path = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))["path"]
+    for target in (path, root / entry["mirror_path"]):
+        with open(target, "ab") as stream:
+            stream.write(b"tampered")
+    with pytest.raises(artifact_cache.FetchError, match="checksum mismatch"):
+        artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))
+    assert not os.path.exists(path)
+
+
+def test_tampered_unpacked_file_is_unpacked_again(tmp_path, mirror):
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    cache = tmp_path / "cache"
+    files_dir = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))["files_dir"]
+    with open(os.path.join(files_dir, "etcdctl"), "ab") as stream:
+        stream.write(b"evil")
+    result = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))
+    assert (result["downloaded"], result["unpacked"]) == (False, True)
+    with open(os.path.join(files_dir, "etcdctl"), "rb") as stream:
+        assert stream.read() == FILES["etcdctl"]
+
+
+def test_check_mode_changes_nothing(tmp_path, mirror):
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    result = artifact_cache.ensure(entry, str(tmp_path / "cache"), urllib_opener, str(root), 60, check_mode=True)
+    assert result["downloaded"] and not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("compression", ["gz", "bz2", "xz", ""])
+def test_every_compression_tar_reads(tmp_path, compression):
+    root = tmp_path / "mirror"
+    (root / "etcd" / "v9.9.9").mkdir(parents=True)
+    checksum = make_archive(root / "etcd" / "v9.9.9" / "etcd-v9.9.9-linux-amd64.tar.gz", compression)
+    result = artifact_cache.ensure(entry_for(root, checksum), str(tmp_path / "c"), urllib_opener, str(root))
+    with open(os.path.join(result["files_dir"], "etcd"), "rb") as stream:
+        assert stream.read() == FILES["etcd"]
+
+
+def test_archive_without_a_listed_member_fails_and_keeps_no_files(tmp_path):
+    root = tmp_path / "mirror"
+    (root / "etcd" / "v9.9.9").mkdir(parents=True)
+    checksum = make_archive(root / "etcd" / "v9.9.9" / "etcd-v9.9.9-linux-amd64.tar.gz", top="other")
+    with pytest.raises(artifact_cache.FetchError, match=r"has no member etcd-v9\.9\.9-linux-amd64/etcd"):
+        artifact_cache.ensure(entry_for(root, checksum), str(tmp_path / "c"), urllib_opener, str(root))
+    assert not (tmp_path / "c" / "etcd" / "9.9.9" / "amd64" / "files").exists()
+
+
+def test_single_file_artifact_is_kept_as_is(tmp_path):
+    root = tmp_path / "mirror"
+    (root / "etcd" / "v9.9.9").mkdir(parents=True)
+    (root / "etcd" / "v9.9.9" / "etcd-v9.9.9-linux-amd64.tar.gz").write_bytes(b"-----BEGIN PGP SIGNATURE-----\n")
+    digest = "sha256:" + hashlib.sha256(b"-----BEGIN PGP SIGNATURE-----\n").hexdigest()
+    entry = entry_for(root, digest, archive=False, files={"x.asc": ""})
+    result = artifact_cache.ensure(entry, str(tmp_path / "c"), urllib_opener, str(root))
+    with open(os.path.join(result["files_dir"], "x.asc"), "rb") as stream:
+        assert stream.read().startswith(b"-----BEGIN PGP")
