@@ -1,0 +1,283 @@
+"""rkt_image_verify's decision (module_utils/image_trust.py) with real gpg: the tamper matrix and
+the accepted cases. Every rejection names its problem and nothing is written anywhere."""
+
+import json
+import os
+import shutil
+import tarfile
+
+import pytest
+from aci_builder import GOOD_MANIFEST, compress, entry, good_entries, tar_bytes, write_aci
+from pgp import Keys
+
+from ansible_collections.rktnetes.cluster.plugins.module_utils import image_trust
+
+PAST = "20200101T000000!"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    keys = Keys(tmp_path_factory.mktemp("gnupg"))
+    for name in ("signer", "stranger", "other"):
+        keys.make(name)
+    keys.make("expired", expire="1d", faked_time=PAST)
+    keys.make("revoked")
+    yield keys
+    keys.close()
+
+
+@pytest.fixture
+def world(tmp_path, keys, monkeypatch):
+    """An image dir and a trust store (local + system); HOME moved so a stray ~/.gnupg would show."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    local, system = tmp_path / "etc", tmp_path / "usr"
+    return {"dir": tmp_path / "images", "local": local, "system": system, "home": home, "tmp": tmp_path / "tmp"}
+
+
+def trust(keys, world, name, where="prefix.d/example.com", base="local", content=None):
+    path = world[base] / where / keys.fingerprints[name]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(keys.public(name) if content is None else content)
+
+
+def snapshot(world):
+    return sorted(
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns)
+        for base in ("dir", "local", "system", "home", "tmp")
+        for p in world[base].rglob("*")
+    )
+
+
+def signed_image(keys, world, compression="gzip", entries=None, signer="signer", armor=True, faked_time=None):
+    world["dir"].mkdir(exist_ok=True)
+    path = world["dir"] / f"app-{compression}.aci"
+    write_aci(path, entries, compression)
+    signature = keys.sign(signer, path, armor=armor, faked_time=faked_time)
+    return path, signature
+
+
+def verify(world, path, signature=None, **kwargs):
+    roots = [str(world["local"]), str(world["system"])]
+    return image_trust.verify(str(path), str(signature) if signature else None, roots, **kwargs)
+
+
+def flip_byte_in(path, needle):
+    data = bytearray(path.read_bytes())
+    index = data.index(needle)
+    data[index] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def tamper_rootfs(keys, world):
+    path, sig = signed_image(keys, world, "none")
+    flip_byte_in(path, b"hello from rootfs")
+    return path, sig
+
+
+def tamper_manifest(keys, world):
+    path, sig = signed_image(keys, world, "none")
+    flip_byte_in(path, b"1.0.0")  # still valid JSON: version 0.0.0
+    return path, sig
+
+
+def other_files_signature(keys, world):
+    path = signed_image(keys, world, "gzip")[0]
+    other = world["dir"] / "other.aci"
+    write_aci(other, good_entries(payload=b"different"))
+    shutil.move(keys.sign("signer", other), world["dir"] / "app-gzip.aci.asc")
+    return path, None
+
+
+def untrusted_signer(keys, world):
+    return signed_image(keys, world, signer="stranger")
+
+
+def key_for_another_prefix(keys, world):
+    trust(keys, world, "stranger", "prefix.d/other.org")
+    return signed_image(keys, world, signer="stranger")
+
+
+def string_prefix_rkt_does_not_match(keys, world):
+    trust(keys, world, "stranger", "prefix.d/example.co")
+    return signed_image(keys, world, signer="stranger")
+
+
+def expired_key(keys, world):
+    trust(keys, world, "expired")
+    return signed_image(keys, world, signer="expired", faked_time=PAST)
+
+
+def revoked_key(keys, world):
+    signed = signed_image(keys, world, signer="revoked")  # signed first: a revoked key cannot sign
+    keys.revoke("revoked")
+    trust(keys, world, "revoked")
+    return signed
+
+
+def missing_signature(keys, world):
+    path, sig = signed_image(keys, world)
+    sig.unlink()
+    return path, None
+
+
+def not_a_signature(keys, world):
+    path, sig = signed_image(keys, world)
+    sig.write_text("-----BEGIN PGP SIGNATURE-----\n\nbm90IGEgc2lnbmF0dXJl\n-----END PGP SIGNATURE-----\n")
+    return path, sig
+
+
+def masked_system_key(keys, world):
+    trust(keys, world, "other", "root.d", base="system")
+    trust(keys, world, "other", "root.d", base="local", content=b"")
+    return signed_image(keys, world, signer="other")
+
+
+def layout(entries):
+    def make(keys, world):
+        return signed_image(keys, world, entries=entries)
+
+    return make
+
+
+def compressed_then_cut(compression):
+    def make(keys, world):
+        world["dir"].mkdir(exist_ok=True)
+        path = world["dir"] / "cut.aci"
+        data = compress(tar_bytes(good_entries(payload=bytes(range(256)) * 256)), compression)
+        path.write_bytes(data[: len(data) // 2])
+        return path, keys.sign("signer", path)
+
+    return make
+
+
+def garbage_after(keys, world):
+    path = signed_image(keys, world, "xz")[0]
+    path.write_bytes(path.read_bytes() + b"garbage")
+    return path, keys.sign("signer", path)  # a valid signature over the bad file: the image check rejects it
+
+
+def with_manifest(**changes):
+    manifest = json.dumps({**GOOD_MANIFEST, **changes}).encode()
+    return layout([entry("manifest", manifest), *good_entries()[1:]])
+
+
+TAMPER = [
+    ("byte flipped in rootfs", tamper_rootfs, "bad signature"),
+    ("manifest edited", tamper_manifest, "bad signature"),
+    ("signature of another file", other_files_signature, "bad signature"),
+    ("signature by an untrusted key", untrusted_signer, "which is not trusted for this image"),
+    ("key trusted for another prefix", key_for_another_prefix, "which is not trusted for this image"),
+    ("prefix sharing only a string start", string_prefix_rkt_does_not_match, "which is not trusted"),
+    ("expired key", expired_key, "signed by an expired key"),
+    ("revoked key", revoked_key, "signed by a revoked key"),
+    ("missing signature", missing_signature, "missing signature"),
+    ("signature file without a signature", not_a_signature, "no OpenPGP signature|no valid signature"),
+    ("masked system key", masked_system_key, "which is not trusted for this image"),
+    ("truncated gzip", compressed_then_cut("gzip"), "not a readable gzip ACI"),
+    ("truncated tar", compressed_then_cut("none"), "not a readable tar ACI"),
+    ("trailing garbage", garbage_after, "trailing data"),
+    ("extra top-level entry", layout([*good_entries(), entry("README")]), "only 'manifest' and 'rootfs/'"),
+    ("duplicate entry", layout([*good_entries(), entry("rootfs/bin/app", b"x")]), "appears twice"),
+    ("dot-dot path", layout([*good_entries(), entry("rootfs/../x", b"x")]), "'..' component"),
+    ("absolute path", layout([*good_entries(), entry("/rootfs/x", b"x")]), "absolute path"),
+    (
+        "symlink escape",
+        layout([*good_entries(), entry("rootfs/l", kind=tarfile.SYMTYPE, link="../../x")]),
+        "points outside rootfs/",
+    ),
+    ("bad acKind", with_manifest(acKind="PodManifest"), "acKind"),
+    ("bad name", with_manifest(name="EXAMPLE.com/app"), "is not an AC Identifier"),
+    ("duplicate label", with_manifest(labels=[{"name": "os", "value": "linux"}] * 2), "appears twice"),
+]
+
+
+@pytest.mark.parametrize(("make", "reason"), [c[1:] for c in TAMPER], ids=[c[0] for c in TAMPER])
+def test_tampered_images_are_rejected_naming_the_problem_and_nothing_is_written(keys, world, make, reason):
+    trust(keys, world, "signer")
+    path, signature = make(keys, world)
+    before = snapshot(world)
+    with pytest.raises(image_trust.Rejected, match=reason):
+        verify(world, path, signature)
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip", "bzip2", "xz"])
+def test_each_compression_is_accepted(keys, world, compression):
+    trust(keys, world, "signer")
+    path, signature = signed_image(keys, world, compression)
+    result = verify(world, path, signature)
+    assert result["compression"] == compression
+    assert result["signer"]["fingerprint"] == keys.fingerprints["signer"]
+    assert result["signer"]["user_id"] == "signer <signer@rktnetes.test>"
+    assert result["name"] == "example.com/app" and result["labels"]["version"] == "1.0.0"
+    assert result["app"]["exec"] == ["/bin/app"]
+    assert result["image_id"].startswith("sha512-") and len(result["image_id"]) == 7 + 128
+
+
+@pytest.mark.parametrize(
+    ("where", "base", "trusted_by"),
+    [
+        ("root.d", "local", "root"),
+        ("prefix.d/example.com", "local", "prefix:example.com"),
+        ("prefix.d/example.com/app", "system", "prefix:example.com/app"),
+        ("prefix.d/example.com/ap", "local", "prefix:example.com/ap"),  # rkt's string-prefix walk matches
+        ("root.d", "system", "root"),
+    ],
+)
+def test_trusted_keys_in_each_place_are_accepted(keys, world, where, base, trusted_by):
+    trust(keys, world, "signer", where, base)
+    path, signature = signed_image(keys, world)
+    assert verify(world, path, signature)["trusted_by"] == trusted_by
+
+
+def test_masking_one_system_key_leaves_the_others(keys, world):
+    trust(keys, world, "other", "root.d", base="system")
+    trust(keys, world, "signer", "root.d", base="system")
+    trust(keys, world, "other", "root.d", base="local", content=b"")
+    path, signature = signed_image(keys, world)
+    assert verify(world, path, signature)["signer"]["fingerprint"] == keys.fingerprints["signer"]
+
+
+def test_a_binary_signature_is_accepted_as_rkt_does(keys, world):
+    trust(keys, world, "signer")
+    path, signature = signed_image(keys, world, armor=False)
+    assert verify(world, path, signature)["trusted_by"] == "prefix:example.com"
+
+
+def test_expected_name_and_labels(keys, world):
+    trust(keys, world, "signer")
+    path, signature = signed_image(keys, world)
+    assert verify(world, path, signature, expected_name="example.com/app", expected_labels={"os": "linux"})
+    with pytest.raises(image_trust.Rejected, match=r"image name is 'example\.com/app', expected 'coreos\.com/x'"):
+        verify(world, path, signature, expected_name="coreos.com/x")
+    with pytest.raises(image_trust.Rejected, match=r"label version is '1\.0\.0', expected '2\.0\.0'"):
+        verify(world, path, signature, expected_labels={"version": "2.0.0"})
+
+
+def test_insecure_image_skips_only_the_signature_and_says_so(keys, world):
+    path, signature = signed_image(keys, world, signer="stranger")
+    signature.unlink()
+    result = verify(world, path, None, insecure_options=["image"])
+    assert result["signer"] is None and "was not checked" in result["warnings"][0]
+    write_aci(path, [*good_entries(), entry("README")])
+    with pytest.raises(image_trust.Rejected, match="only 'manifest'"):
+        verify(world, path, None, insecure_options=["image"])
+
+
+def test_missing_gpgv_is_named(keys, world, monkeypatch):
+    trust(keys, world, "signer")
+    path, signature = signed_image(keys, world)
+    monkeypatch.setenv("PATH", str(world["tmp"]))
+    with pytest.raises(image_trust.Rejected, match="gpg is not installed on this host"):
+        verify(world, path, signature)
+
+
+def test_no_trusted_key_at_all_is_named(keys, world):
+    path, signature = signed_image(keys, world)
+    with pytest.raises(image_trust.Rejected, match=r"no key in .* is trusted for 'example\.com/app'"):
+        verify(world, path, signature)
+    assert not os.path.exists(world["home"] / ".gnupg")

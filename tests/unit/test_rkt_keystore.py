@@ -1,0 +1,161 @@
+"""rkt's trust store rules (module_utils/rkt_keystore.py docstring R1-R6), with real gpg keys."""
+
+import pytest
+from pgp import Keys
+
+from ansible_collections.rktnetes.cluster.plugins.module_utils import image_trust, openpgp, rkt_keystore
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    keys = Keys(tmp_path_factory.mktemp("gnupg"))
+    for name in ("alice", "bob"):
+        keys.make(name)
+    yield keys
+    keys.close()
+
+
+@pytest.fixture
+def store(tmp_path):
+    local, system = tmp_path / "etc" / "trustedkeys", tmp_path / "usr" / "trustedkeys"
+    return local, system
+
+
+def put(keys, base, where, name, content=None):
+    path = base / where / keys.fingerprints[name]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(keys.public(name) if content is None else content)
+    return path
+
+
+def trusted(store, image):
+    return rkt_keystore.trusted_keys(image, [str(store[0]), str(store[1])], image_trust.fingerprint_of)
+
+
+def test_r1_local_key_file_replaces_the_system_one_of_the_same_fingerprint(keys, store):
+    local, system = store
+    put(keys, system, "root.d", "alice")
+    assert trusted(store, "example.com/app")[keys.fingerprints["alice"]]["path"].startswith(str(system))
+    put(keys, local, "root.d", "alice")
+    assert trusted(store, "example.com/app")[keys.fingerprints["alice"]]["path"].startswith(str(local))
+
+
+def test_r1_prefix_keys_come_after_root_keys(keys, store):
+    local, system = store
+    put(keys, local, "root.d", "alice")
+    put(keys, system, "prefix.d/example.com", "alice")
+    assert trusted(store, "example.com/app")[keys.fingerprints["alice"]]["trusted_by"] == "prefix:example.com"
+
+
+def test_r2_an_empty_local_file_masks_the_system_key(keys, store):
+    local, system = store
+    put(keys, system, "root.d", "alice")
+    put(keys, system, "root.d", "bob")
+    put(keys, local, "root.d", "alice", content=b"")
+    assert list(trusted(store, "example.com/app")) == [keys.fingerprints["bob"]]
+
+
+def test_r2_an_empty_prefix_file_masks_a_root_key_too(keys, store):
+    local, system = store
+    put(keys, system, "root.d", "alice")
+    put(keys, local, "prefix.d/example.com", "alice", content=b"")
+    assert trusted(store, "example.com/app") == {}
+    assert list(trusted(store, "other.org/app")) == [keys.fingerprints["alice"]]
+
+
+def test_r3_root_keys_trust_every_image_and_subdirectories_do_not_count(keys, store):
+    local, _system = store
+    put(keys, local, "root.d", "alice")
+    put(keys, local, "root.d/sub", "bob")
+    for image in ("example.com/app", "a", "coreos.com/rkt/stage1-coreos"):
+        assert list(trusted(store, image)) == [keys.fingerprints["alice"]]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "image", "expected"),
+    [
+        ("example.com", "example.com/app", True),
+        ("example.com", "example.com", True),
+        ("example.com/app", "example.com/app", True),
+        ("example.com/app", "example.com/app/sub", True),
+        ("example.com/app", "example.com/apple", True),  # rkt compares directory paths as strings
+        ("example.com/app", "example.com/ap", False),
+        ("example.com/app", "example.com", False),
+        ("example.co", "example.com/app", False),  # the walk starts at the first path component
+        ("example.com", "example.community/app", False),
+        ("other.org", "example.com/app", False),
+    ],
+)
+def test_r4_prefix_semantics(keys, store, prefix, image, expected):
+    local, _system = store
+    put(keys, local, f"prefix.d/{prefix}", "alice")
+    assert (keys.fingerprints["alice"] in trusted(store, image)) is expected
+
+
+def test_r4_trusted_by_names_the_prefix_directory(keys, store):
+    _local, system = store
+    put(keys, system, "prefix.d/coreos.com/rkt", "bob")
+    entry = trusted(store, "coreos.com/rkt/stage1-coreos")[keys.fingerprints["bob"]]
+    assert entry["trusted_by"] == "prefix:coreos.com/rkt"
+
+
+def test_r5_a_key_file_not_named_by_its_fingerprint_fails_the_load(keys, store):
+    local, _system = store
+    wrong = local / "root.d" / keys.fingerprints["bob"]
+    wrong.parent.mkdir(parents=True)
+    wrong.write_bytes(keys.public("alice"))
+    with pytest.raises(rkt_keystore.KeystoreError, match="file name is not the key's fingerprint"):
+        trusted(store, "example.com/app")
+
+
+@pytest.mark.parametrize("bad", ["Example.com", "example.com/", "/example.com", "a..b", "", "a b"])
+def test_r6_prefixes_and_names_are_ac_identifiers(bad, store):
+    with pytest.raises(rkt_keystore.KeystoreError):
+        rkt_keystore.check_prefix(bad)
+    with pytest.raises(rkt_keystore.KeystoreError):
+        trusted(store, bad)
+
+
+@pytest.mark.parametrize("text", ["ABCD" * 10, "0x" + "ab" * 20, "ABCD ABCD ABCD ABCD ABCD  ABCD ABCD ABCD ABCD ABCD"])
+def test_fingerprints_are_normalized(text):
+    assert rkt_keystore.normalize_fingerprint(text) == text.lower().replace(" ", "").removeprefix("0x")
+
+
+def test_key_path_is_where_rkt_keeps_keys():
+    fingerprint = "ab" * 20
+    assert (
+        rkt_keystore.key_path("/etc/rkt/trustedkeys", fingerprint, root=True)
+        == f"/etc/rkt/trustedkeys/root.d/{fingerprint}"
+    )
+    assert rkt_keystore.key_path("/s", fingerprint, "coreos.com/rkt") == f"/s/prefix.d/coreos.com/rkt/{fingerprint}"
+
+
+def validate(data, fingerprint=None, allow_multiple=False):
+    return rkt_keystore.validate_key(data, fingerprint, allow_multiple, openpgp.key_info)
+
+
+def test_validate_key_accepts_the_pinned_public_key_and_reports_it(keys):
+    key = validate(keys.public("alice"), keys.fingerprints["alice"].upper())
+    assert key["fingerprint"] == keys.fingerprints["alice"]
+    assert key["user_ids"] == ["alice <alice@rktnetes.test>"] and key["expires"] is None
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda k: k.secret("alice"), "secret key"),
+        (lambda k: k.public("alice") + k.public("bob"), "holds 2 keys"),
+        (lambda k: b"not a key at all\n", "no OpenPGP key found"),
+        (lambda k: b"   \n", "the key is empty"),
+        (lambda k: k.public("bob"), "not the pinned"),
+    ],
+    ids=["secret", "several", "garbage", "empty", "fingerprint-mismatch"],
+)
+def test_validate_key_refuses(keys, make, reason):
+    with pytest.raises((rkt_keystore.KeystoreError, openpgp.GpgError), match=reason):
+        validate(make(keys), keys.fingerprints["alice"])
+
+
+def test_several_keys_when_allowed_store_the_first(keys):
+    key = validate(keys.public("alice") + keys.public("bob"), None, allow_multiple=True)
+    assert key["fingerprint"] == keys.fingerprints["alice"]
