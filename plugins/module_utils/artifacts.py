@@ -93,8 +93,13 @@ def resolve(catalog, name, version, arch, mirror="", mirror_sums=None):
             f"{name} is built upstream only for {', '.join(arches)}, not {arch}: set rktnetes_arch for those hosts "
             "to a supported architecture or put a build of your own in a mirror"
         )
-    url = _fill(entry["url"], fields, name, "url")
     mirror_path = _fill(entry["mirror_path"], fields, name, "mirror_path")
+    if entry.get("mirror_only") and not mirror:
+        raise ArtifactError(
+            f"{name} is not published upstream: build it yourself and serve it from a mirror "
+            f"(artifacts_mirror) at {mirror_path}, with its checksum in the mirror's checksum file"
+        )
+    url = _fill(entry["url"], fields, name, "url") if entry.get("url") else f"(none: {name} is not published upstream)"
     integrity = entry.get("integrity", "checksum")
     checksum, checksum_source = None, integrity
     if integrity == "checksum":
@@ -132,8 +137,12 @@ def resolve(catalog, name, version, arch, mirror="", mirror_sums=None):
     }
 
 
-def plan(catalog, versions, arches, names=None, mirror="", mirror_sums_text="", mirror_sums_name=""):
+def plan(
+    catalog, versions, arches, names=None, mirror="", mirror_sums_text="", mirror_sums_name="", stage1_flavor=None
+):
     """Every wanted artifact for every architecture: {'artifacts': {key: entry}, 'problems': [...]}.
+
+    Without `names`: the whole table, less the artifacts of other stage1 flavors than `stage1_flavor`.
 
     Problems are collected, not raised, so that preflight can report them with its own."""
     problems = []
@@ -143,7 +152,12 @@ def plan(catalog, versions, arches, names=None, mirror="", mirror_sums_text="", 
             mirror_sums = parse_sums(mirror_sums_text, f"artifacts_mirror_checksums ({mirror_sums_name})")
         except ArtifactError as exc:
             problems.append(str(exc))
-    wanted_names = sorted(catalog) if names is None else list(dict.fromkeys(names))
+    if names is None:
+        wanted_names = sorted(
+            name for name, entry in catalog.items() if entry.get("stage1_flavor", stage1_flavor) == stage1_flavor
+        )
+    else:
+        wanted_names = list(dict.fromkeys(names))
     artifacts = {}
     for name in wanted_names:
         component = (catalog.get(name) or {}).get("component", name)

@@ -27,6 +27,7 @@ def verify(
     expected_name=None,
     expected_labels=None,
     insecure_options=(),
+    accept_expired_keys=False,
 ):
     """The verified image's facts, or Rejected. Reads only."""
     signature = signature or f"{path}.asc"
@@ -75,7 +76,7 @@ def verify(
         with open(entry["path"], "rb") as stream:
             keys.append(stream.read())
     try:
-        signer = openpgp.verify_detached(keys, path, signature)
+        signer = openpgp.verify_detached(keys, path, signature, accept_expired_keys)
     except openpgp.GpgError as exc:
         raise Rejected(f"{path}: {exc}") from None
     entry = trusted.get(signer["primary_fingerprint"])

@@ -92,7 +92,7 @@ def dearmor(data):
     return packets
 
 
-def verify_detached(keys, data_path, signature_path):
+def verify_detached(keys, data_path, signature_path, accept_expired_keys=False):
     """Check `signature_path` (armored or binary) over `data_path` with a keyring holding only
     `keys` (a list of key file contents). Returns the signer {fingerprint, primary_fingerprint,
     user_id}, or raises GpgError naming why the signature is not accepted."""
@@ -106,14 +106,16 @@ def verify_detached(keys, data_path, signature_path):
         result = _run([gpgv, "--keyring", keyring, "--status-fd", "1", signature_path, data_path], home=home)
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    return parse_status(result.stdout.decode("utf-8", "replace"), result.stderr.decode("utf-8", "replace"))
+    return parse_status(
+        result.stdout.decode("utf-8", "replace"), result.stderr.decode("utf-8", "replace"), accept_expired_keys
+    )
 
 
-def parse_status(status, stderr=""):
+def parse_status(status, stderr="", accept_expired_keys=False):
     lines = [line[len(STATUS) :].split(" ") for line in status.splitlines() if line.startswith(STATUS)]
     keywords = [fields[0] for fields in lines]
     for keyword, reason in REJECTIONS.items():
-        if keyword in keywords:
+        if keyword in keywords and not (keyword == "EXPKEYSIG" and accept_expired_keys):
             return _reject(reason)
     if "NODATA" in keywords:
         return _reject("the signature file holds no OpenPGP signature")
@@ -121,7 +123,7 @@ def parse_status(status, stderr=""):
     if missing:
         return _reject(f"signed by key {missing[0]}, which is not trusted for this image")
     valid = [fields for fields in lines if fields[0] == "VALIDSIG"]
-    good = [fields for fields in lines if fields[0] == "GOODSIG"]
+    good = [fields for fields in lines if fields[0] == "GOODSIG" or (accept_expired_keys and fields[0] == "EXPKEYSIG")]
     if not valid or not good:
         tail = stderr.strip().splitlines()
         return _reject(f"no valid signature ({tail[-1] if tail else 'gpgv said nothing'})")

@@ -125,7 +125,11 @@ def check_cluster(groups, hosts, settings):
             if ip not in node_net:
                 problems.append(f"rktnetes_node_ip of {host}: {ip} is outside rktnetes_node_network {node_net}")
 
+    plan["node_ips"] = {host: str(ip) for ip, host in sorted(seen_ips.items(), key=lambda item: item[1])}
+    if max_pods is not None:
+        plan["max_pods"] = max_pods
     if "rktnetes_service_cidr" in networks:
+        plan["service_cidr"] = str(networks["rktnetes_service_cidr"])
         try:
             plan["service"] = addressing.service_addresses(
                 networks["rktnetes_service_cidr"], settings.get("api_service_ip"), settings.get("cluster_dns_ip")
@@ -137,6 +141,7 @@ def check_cluster(groups, hosts, settings):
         try:
             existing = {h: v["pod_subnet"] for h, v in hosts.items() if h in nodes and v.get("pod_subnet")}
             plan["pod_subnets"] = addressing.plan_pod_subnets(nodes, networks["rktnetes_cluster_cidr"], mask, existing)
+            plan["cluster_cidr"] = str(networks["rktnetes_cluster_cidr"])
         except addressing.PlanError as exc:
             problems.append(str(exc))
         else:

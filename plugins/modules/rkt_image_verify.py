@@ -51,6 +51,13 @@ options:
   expected_labels:
     description: Fail unless the image has these labels with these values.
     type: dict
+  accept_expired_keys:
+    description:
+      - Accept a good signature by a key that has expired since (never a revoked key, never a bad
+        signature). For end-of-life releases, such as rkt's stage1 images, whose signing keys have
+        expired after the release.
+    type: bool
+    default: false
   insecure_options:
     description:
       - As rkt's C(--insecure-options). V(image) (or V(all)) skips the signature check only,
@@ -137,6 +144,7 @@ def main():
             "expected_name": {"type": "str"},
             "expected_labels": {"type": "dict"},
             "insecure_options": {"type": "list", "elements": "str", "default": [], "choices": ["image", "all"]},
+            "accept_expired_keys": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -149,6 +157,7 @@ def main():
             params["expected_name"],
             params["expected_labels"],
             params["insecure_options"],
+            params["accept_expired_keys"],
         )
     except Rejected as exc:
         module.fail_json(msg=f"image rejected: {exc}")

@@ -17,9 +17,21 @@ ETCD_SUM = "sha256:" + "ab" * 32
 
 
 def test_default_versions_are_pinned_for_amd64():
-    result = artifacts.plan(CATALOG, VERSIONS, ["amd64"])
+    result = artifacts.plan(CATALOG, VERSIONS, ["amd64"], stage1_flavor="coreos")
     assert result["problems"] == []
-    assert sorted(result["artifacts"]) == sorted(f"{name}/amd64" for name in CATALOG)
+    expected = ["cni_plugins", "etcd", "kubernetes", "rkt", "rkt_signing_key", "rkt_stage1_coreos_signature"]
+    assert sorted(result["artifacts"]) == [f"{name}/amd64" for name in expected]
+
+
+def test_stage1_host_comes_only_from_a_mirror():
+    result = artifacts.plan(CATALOG, VERSIONS, ["amd64"], stage1_flavor="host")
+    assert result["problems"][0].startswith("rkt_stage1_host is not published upstream: build it yourself")
+    sums = "ab" * 32 + "  rkt/v1.30.0/stage1-host-1.30.0-linux-amd64.aci\n"
+    mirrored = artifacts.plan(CATALOG, VERSIONS, ["amd64"], None, "/m", sums, "/m/SHA256SUMS", "host")
+    assert mirrored["problems"] == []
+    assert (
+        mirrored["artifacts"]["rkt_stage1_host/amd64"]["source"] == "/m/rkt/v1.30.0/stage1-host-1.30.0-linux-amd64.aci"
+    )
 
 
 def test_role_defaults_choose_the_versions_this_test_checks():

@@ -281,3 +281,17 @@ def test_no_trusted_key_at_all_is_named(keys, world):
     with pytest.raises(image_trust.Rejected, match=r"no key in .* is trusted for 'example\.com/app'"):
         verify(world, path, signature)
     assert not os.path.exists(world["home"] / ".gnupg")
+
+
+def test_an_expired_key_is_accepted_only_when_asked_and_never_with_a_bad_signature(keys, world):
+    trust(keys, world, "expired")
+    path, signature = signed_image(keys, world, "none", signer="expired", faked_time=PAST)
+    with pytest.raises(image_trust.Rejected, match="expired key"):
+        verify(world, path, signature)
+    assert (
+        verify(world, path, signature, accept_expired_keys=True)["signer"]["fingerprint"]
+        == keys.fingerprints["expired"]
+    )
+    flip_byte_in(path, b"hello from rootfs")
+    with pytest.raises(image_trust.Rejected, match="bad signature"):
+        verify(world, path, signature, accept_expired_keys=True)

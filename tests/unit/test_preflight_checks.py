@@ -24,6 +24,10 @@ def test_good_cluster_has_no_problem_and_a_plan():
     assert problems == []
     assert plan == {
         "service": {"api": "10.96.0.1", "dns": "10.96.0.10"},
+        "service_cidr": "10.96.0.0/12",
+        "cluster_cidr": "10.244.0.0/16",
+        "max_pods": 110,
+        "node_ips": {"cp": "192.0.2.1", "w1": "192.0.2.2", "w2": "192.0.2.3"},
         "pod_subnets": {"w1": "10.244.0.0/24", "w2": "10.244.1.0/24"},
     }
 

@@ -1,0 +1,193 @@
+"""molecule/node_runtime verify: real CNI plugins in network namespaces on 3 lab hosts, pods
+reaching each other across hosts (host-gw routes), IPAM state freed by DEL and by a reboot,
+routes following the inventory; rkt only when RKTNETES_ARTIFACTS_DIR supplied it."""
+
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+import testinfra
+import testinfra.utils.ansible_runner
+import yaml
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
+testinfra_hosts = RUNNER.get_hosts("nodes")
+NODES = sorted(RUNNER.get_hosts("nodes"))
+ADDRESS = {"node-1": "10.200.0.71", "node-2": "10.200.0.72", "node-3": "10.200.0.73"}
+CONVERGE = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
+RKT_CONF = "/etc/rkt/net.d/10-rktnetes.conf"
+NETNS = "verify-pod"
+
+
+def node(name):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}", sudo=True)
+
+
+def cni(name, command, netns=NETNS):
+    env = f"CNI_COMMAND={command} CNI_CONTAINERID={netns} CNI_NETNS=/run/netns/{netns} CNI_IFNAME=eth0"
+    env += " CNI_PATH=/opt/cni/bin"
+    return node(name).run(f"{env} /opt/cni/bin/bridge < {RKT_CONF}")
+
+
+def pod_subnet(name):
+    return json.loads(node(name).file("/etc/ansible/facts.d/rktnetes.fact").content_string)["pod_subnet"]
+
+
+@pytest.fixture(scope="module")
+def pods():
+    """A network namespace on each node, attached with the installed bridge plugin: name -> IP."""
+    addresses = {}
+    for name in NODES:
+        host = node(name)
+        host.run(f"ip netns del {NETNS}")
+        assert host.run(f"ip netns add {NETNS}").rc == 0
+        added = cni(name, "ADD")
+        assert added.rc == 0, added.stdout + added.stderr
+        addresses[name] = json.loads(added.stdout)["ips"][0]["address"].split("/")[0]
+    yield addresses
+    for name in NODES:
+        cni(name, "DEL")
+        node(name).run(f"ip netns del {NETNS}")
+
+
+def test_plugins_and_network_configs_are_installed(host):
+    for plugin in ("bridge", "host-local", "loopback", "portmap"):
+        assert host.file(f"/opt/cni/bin/{plugin}").mode == 0o755
+    conflist = json.loads(host.file("/etc/cni/net.d/10-rktnetes.conflist").content_string)
+    subnet = pod_subnet(host.backend.get_hostname())
+    assert conflist["plugins"][0]["ipam"]["ranges"] == [[{"subnet": subnet}]]
+    assert conflist["plugins"][0]["ipam"]["dataDir"] == "/run/cni/networks"
+    assert json.loads(host.file(RKT_CONF).content_string)["ipam"] == conflist["plugins"][0]["ipam"]
+
+
+def test_each_pod_gets_an_address_of_its_nodes_subnet(pods):
+    for name, ip in pods.items():
+        assert ipaddress.ip_address(ip) in ipaddress.ip_network(pod_subnet(name))
+
+
+def test_pods_reach_each_other_across_nodes(pods):
+    for source in NODES:
+        for target, ip in pods.items():
+            if target != source:
+                ping = node(source).run(f"ip netns exec {NETNS} ping -c 1 -W 2 {ip}")
+                assert ping.rc == 0, f"{source} -> {target} ({ip}): {ping.stdout}{ping.stderr}"
+
+
+def test_del_frees_the_address(pods):
+    name = NODES[0]
+    state = f"/run/cni/networks/rktnetes/{pods[name]}"
+    assert node(name).file(state).exists
+    node(name).run(f"ip netns add {NETNS}-2")
+    second = cni(name, "ADD", f"{NETNS}-2")
+    ip = json.loads(second.stdout)["ips"][0]["address"].split("/")[0]
+    assert node(name).file(f"/run/cni/networks/rktnetes/{ip}").exists
+    assert cni(name, "DEL", f"{NETNS}-2").rc == 0
+    node(name).run(f"ip netns del {NETNS}-2")
+    assert not node(name).file(f"/run/cni/networks/rktnetes/{ip}").exists
+
+
+def test_traffic_leaving_the_cluster_is_masqueraded(host):
+    rules = host.run("iptables -t nat -S RKTNETES-POSTROUTING").stdout
+    subnet = pod_subnet(host.backend.get_hostname())
+    assert f"-A RKTNETES-POSTROUTING -s {subnet} ! -d 10.244.0.0/16 -j MASQUERADE" in rules
+    assert "-A POSTROUTING -j RKTNETES-POSTROUTING" in host.run("iptables -t nat -S POSTROUTING").stdout
+
+
+def routes(name):
+    return node(name).run("ip -4 route show root 10.244.0.0/16").stdout
+
+
+def test_routes_to_every_other_node_survive_a_restart_of_the_unit(host):
+    name = host.backend.get_hostname()
+    assert host.run("systemctl restart rktnetes-pod-network.service").rc == 0
+    for other in NODES:
+        if other != name:
+            assert f"{pod_subnet(other)} via {ADDRESS[other]}" in routes(name)
+
+
+def back_from_reboot(name, old_boot_id):
+    probe = subprocess.run(
+        [
+            "ansible",
+            "-i",
+            INVENTORY,
+            name,
+            "-b",
+            "-m",
+            "ansible.builtin.command",
+            "-a",
+            "sh -c 'systemctl is-system-running; cat /proc/sys/kernel/random/boot_id'",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.returncode == 0 and "running" in probe.stdout and old_boot_id.strip() not in probe.stdout
+
+
+def test_routes_survive_a_reboot_and_the_ipam_state_does_not():
+    name = NODES[-1]
+    host = node(name)
+    host.run(
+        "ip netns add leak && CNI_COMMAND=ADD CNI_CONTAINERID=leak CNI_NETNS=/run/netns/leak CNI_IFNAME=eth0 "
+        f"CNI_PATH=/opt/cni/bin /opt/cni/bin/bridge < {RKT_CONF}"
+    )
+    assert host.run("ls /run/cni/networks/rktnetes").stdout.strip()
+    boot_id = host.file("/proc/sys/kernel/random/boot_id").content_string
+    host.run("systemd-run --on-active=1 systemctl reboot")
+    for _second in range(120):
+        time.sleep(1)
+        if back_from_reboot(name, boot_id):
+            break
+    else:
+        raise AssertionError(f"{name} did not come back from the reboot")
+    assert "ip_forward = 1" in node(name).run("sysctl net.ipv4.ip_forward").stdout
+    for other in NODES:
+        if other != name:
+            assert f"{pod_subnet(other)} via {ADDRESS[other]}" in routes(name)
+    assert not node(name).run("ls /run/cni/networks/rktnetes 2>/dev/null").stdout.strip()
+
+
+def converge(inventory):
+    return subprocess.run(["ansible-playbook", "-i", inventory, CONVERGE], capture_output=True, text=True, check=False)
+
+
+def test_removing_a_node_removes_its_route_and_adding_it_back_restores_it(tmp_path):
+    gone = NODES[-1]
+    subnet = pod_subnet(gone)
+    with open(INVENTORY, encoding="utf-8") as stream:
+        inventory = yaml.safe_load(stream)
+    for group in inventory.values():
+        (group.get("hosts") or {}).pop(gone, None)
+        for child in (group.get("children") or {}).values():
+            (child.get("hosts") or {}).pop(gone, None)
+    for extra in ("group_vars", "host_vars"):  # keep the scenario's variables beside the copy
+        if os.path.isdir(os.path.join(os.path.dirname(INVENTORY), extra)):
+            shutil.copytree(os.path.join(os.path.dirname(INVENTORY), extra), tmp_path / extra)
+    smaller = tmp_path / "inventory.yml"
+    smaller.write_text(yaml.safe_dump(inventory))
+    result = converge(str(smaller))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert subnet not in routes(NODES[0])
+    result = converge(INVENTORY)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f"{subnet} via {ADDRESS[gone]}" in routes(NODES[0])
+    assert pod_subnet(gone) == subnet  # the node kept its subnet
+
+
+def rkt_available(host):
+    return host.exists("rkt") or host.file("/usr/local/bin/rkt").exists
+
+
+def test_rkt_runs_a_pod_when_rkt_is_available(host):
+    if not rkt_available(host):
+        pytest.skip(
+            "rkt is not available here: set RKTNETES_ARTIFACTS_DIR to a directory holding the rkt "
+            "release (docs/artifacts.md) to run the rkt tests"
+        )
+    assert host.run("rkt version").rc == 0
