@@ -57,7 +57,7 @@ molecule_all() {
         name=$(basename "$dir")
         [ -f "$dir/molecule.yml" ] || continue
         [ -z "$wanted" ] || [[ " $wanted " == *" $name "* ]] || continue
-        step "molecule-$name" molecule test -s "$name"
+        step "molecule-$name" tests/molecule-scenario.sh "$name"
     done
 }
 

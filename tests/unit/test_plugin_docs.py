@@ -5,10 +5,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.rktnetes.cluster.plugins.filter import artifacts, planning
+from ansible_collections.rktnetes.cluster.plugins.filter import artifacts, kube, planning
 
 FILTER_DIR = Path(__file__).resolve().parents[2] / "plugins" / "filter"
-FILTERS = sorted({*planning.FilterModule().filters(), *artifacts.FilterModule().filters()})
+FILTERS = sorted(
+    {*planning.FilterModule().filters(), *artifacts.FilterModule().filters(), *kube.FilterModule().filters()}
+)
 
 
 @pytest.mark.parametrize("name", FILTERS)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# molecule test -s NAME, unless the scenario lists artifacts (molecule/NAME/requires-artifacts.txt,
+# paths in the mirror layout of docs/artifacts.md) that RKTNETES_ARTIFACTS_DIR does not hold:
+# then it says which and where, and exits 77 (skipped).
+set -euo pipefail
+name=$1
+requires=molecule/$name/requires-artifacts.txt
+dir=${RKTNETES_ARTIFACTS_DIR:-/var/cache/rktnetes/artifacts}
+if [ -f "$requires" ]; then
+    missing=()
+    while read -r path; do
+        [ -z "$path" ] || [ "${path#\#}" != "$path" ] || [ -f "$dir/$path" ] || missing+=("$path")
+    done < "$requires"
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "needs ${missing[*]} in RKTNETES_ARTIFACTS_DIR=$dir (no registry here has them; docs/artifacts.md)"
+        exit 77
+    fi
+    export RKTNETES_ARTIFACTS_DIR=$dir
+fi
+exec molecule test -s "$name"
