@@ -6,6 +6,8 @@ set -euo pipefail
 name=$1
 requires=molecule/$name/requires-artifacts.txt
 dir=${RKTNETES_ARTIFACTS_DIR:-/var/cache/rktnetes/artifacts}
+# Where the directory exists every scenario's lab mirror includes it (rkt tests run only then).
+[ ! -d "$dir" ] || export RKTNETES_ARTIFACTS_DIR=$dir
 if [ -f "$requires" ]; then
     missing=()
     while read -r path; do

@@ -104,9 +104,26 @@ def _read_manifest(files_dir):
         return {}
 
 
-def unpacked_ok(entry, archive_digest, files_dir):
+def wanted_files(entry, archive_digest, files_dir, only=None):
+    """The files to keep unpacked: those asked for (all of the entry's when `only` is None), plus
+    those already unpacked from the same archive, so roles asking for different files of one
+    archive do not unpack it again and again."""
+    asked = set(entry["files"]) if only is None else set(only)
+    unknown = asked - set(entry["files"])
+    if unknown:
+        raise FetchError(
+            f"{entry['name']} has no file {', '.join(sorted(unknown))} (the table lists {', '.join(entry['files'])})"
+        )
     manifest = _read_manifest(files_dir)
-    if manifest.get("archive") != archive_digest or set(manifest.get("files", {})) != set(entry["files"]):
+    if manifest.get("archive") == archive_digest:
+        asked |= set(manifest.get("files", {})) & set(entry["files"])
+    return sorted(asked)
+
+
+def unpacked_ok(entry, archive_digest, files_dir, wanted=None):
+    manifest = _read_manifest(files_dir)
+    wanted = set(entry["files"]) if wanted is None else set(wanted)
+    if manifest.get("archive") != archive_digest or set(manifest.get("files", {})) != wanted:
         return False
     return all(
         os.path.isfile(os.path.join(files_dir, name)) and digest_file(os.path.join(files_dir, name), "sha256") == digest
@@ -118,29 +135,31 @@ def _normal(member_name):
     return member_name[2:] if member_name.startswith("./") else member_name
 
 
-def unpack(entry, archive_path, archive_digest, files_dir):
-    """Write the entry's files from the archive (or the single file) into files_dir, then the manifest."""
+def unpack(entry, archive_path, archive_digest, files_dir, wanted=None):
+    """Write the wanted files (default all the entry's) from the archive (or the single file) into
+    files_dir, then the manifest."""
+    wanted = list(entry["files"]) if wanted is None else list(wanted)
     staging = tempfile.mkdtemp(prefix=".unpack-", dir=os.path.dirname(files_dir))
     try:
         digests = {}
         if entry["archive"]:
-            wanted = {_normal(member): name for name, member in entry["files"].items()}
+            members = {_normal(entry["files"][name]): name for name in wanted}
             with tarfile.open(archive_path, "r:*") as archive:
                 for member in archive:
-                    name = wanted.pop(_normal(member.name), None)
+                    name = members.pop(_normal(member.name), None)
                     if name is None:
                         continue
                     if not member.isfile():
                         raise FetchError(f"{archive_path}: {member.name} is not a regular file")
                     with archive.extractfile(member) as source, open(os.path.join(staging, name), "wb") as target:
                         digests[name] = _copy_hashing(source, target, "sha256")
-            if wanted:
+            if members:
                 raise FetchError(
-                    f"{archive_path} has no member {', '.join(sorted(wanted))}: the file is not laid out as "
+                    f"{archive_path} has no member {', '.join(sorted(members))}: the file is not laid out as "
                     f"{entry['name']} {entry['version']} is upstream (artifacts table, {entry['name']}.files)"
                 )
         else:
-            for name in entry["files"]:
+            for name in wanted:
                 shutil.copyfile(archive_path, os.path.join(staging, name))
                 digests[name] = digest_file(os.path.join(staging, name), "sha256")
         with open(os.path.join(staging, MANIFEST), "w", encoding="utf-8") as stream:
@@ -154,8 +173,9 @@ def unpack(entry, archive_path, archive_digest, files_dir):
     return digests
 
 
-def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False):
-    """Bring one artifact into the cache. Returns what happened; raises FetchError on failure."""
+def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False, only=None):
+    """Bring one artifact into the cache with the files `only` names (default all) unpacked.
+    Returns what happened; raises FetchError on failure."""
     archive_path = os.path.join(cache_root, entry["cache_file"])
     files_dir = os.path.join(cache_root, entry["cache_dir"], "files")
     result = {"path": archive_path, "files_dir": files_dir, "downloaded": False, "replaced": False, "unpacked": False}
@@ -169,8 +189,9 @@ def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False):
             os.unlink(archive_path)  # corrupt or stale: never leave a bad file in the cache
         download(entry, archive_path, opener, mirror, timeout)
     archive_digest = digest_file(archive_path, "sha256")
-    if not unpacked_ok(entry, archive_digest, files_dir):
+    wanted = wanted_files(entry, archive_digest, files_dir, only)
+    if not unpacked_ok(entry, archive_digest, files_dir, wanted):
         result["unpacked"] = True
         if not check_mode:
-            unpack(entry, archive_path, archive_digest, files_dir)
+            unpack(entry, archive_path, archive_digest, files_dir, wanted)
     return result

@@ -142,7 +142,7 @@ def plan(
 ):
     """Every wanted artifact for every architecture: {'artifacts': {key: entry}, 'problems': [...]}.
 
-    Without `names`: the whole table, less the artifacts of other stage1 flavors than `stage1_flavor`.
+    Without `names`: the whole table, less optional artifacts and those of other stage1 flavors.
 
     Problems are collected, not raised, so that preflight can report them with its own."""
     problems = []
@@ -154,7 +154,9 @@ def plan(
             problems.append(str(exc))
     if names is None:
         wanted_names = sorted(
-            name for name, entry in catalog.items() if entry.get("stage1_flavor", stage1_flavor) == stage1_flavor
+            name
+            for name, entry in catalog.items()
+            if entry.get("stage1_flavor", stage1_flavor) == stage1_flavor and not entry.get("optional")
         )
     else:
         wanted_names = list(dict.fromkeys(names))

@@ -52,7 +52,8 @@ def _run(command, data=None, home=None):
 
 
 def key_info(data):
-    """Every key in `data` (armored or binary): fingerprint, secret, user_ids, expires, revoked."""
+    """Every key in `data` (armored or binary): fingerprint, secret, user_ids, expires, revoked and
+    the public-key algorithm number (RFC 4880 / RFC 9580: 1 RSA, 17 DSA, 19 ECDSA, 22 EdDSA)."""
     result = _run([tool("gpg"), "--batch", "--with-colons", "--fixed-list-mode", "--show-keys"], data)
     keys = []
     for line in result.stdout.decode("utf-8", "replace").splitlines():
@@ -63,6 +64,7 @@ def key_info(data):
                     "fingerprint": None,
                     "secret": fields[0] == "sec",
                     "revoked": fields[1] == "r",
+                    "algorithm": int(fields[3]) if fields[3].isdigit() else None,
                     "expired": fields[1] == "e",
                     "expires": int(fields[6]) if fields[6].isdigit() else None,
                     "user_ids": [],

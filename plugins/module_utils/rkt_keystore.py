@@ -26,6 +26,8 @@ from ansible_collections.rktnetes.cluster.plugins.module_utils.aci import is_ac_
 
 FINGERPRINT = re.compile(r"^[0-9a-f]{40}$")
 DEFAULT_ROOTS = ("/etc/rkt/trustedkeys", "/usr/lib/rkt/trustedkeys")
+# Seen on a lab host: `rkt run` -> "openpgp: unsupported feature: public key type: 22".
+UNREADABLE_BY_RKT = {22: "an EdDSA (ed25519) key"}
 
 
 class KeystoreError(Exception):
@@ -118,6 +120,11 @@ def validate_key(data, fingerprint=None, allow_multiple=False, key_info=None):
         listed = ", ".join(key["fingerprint"] for key in keys)
         raise KeystoreError(f"the data holds {len(keys)} keys ({listed}); give one, or set allow_multiple")
     key = keys[0]
+    if key.get("algorithm") in UNREADABLE_BY_RKT:
+        raise KeystoreError(
+            f"key {key['fingerprint']} is {UNREADABLE_BY_RKT[key['algorithm']]}, which rkt's OpenPGP library "
+            "(golang.org/x/crypto/openpgp) cannot read: rkt would refuse every image it signed; use an RSA key"
+        )
     if fingerprint is not None and key["fingerprint"] != normalize_fingerprint(fingerprint):
         raise KeystoreError(
             f"the key's fingerprint is {key['fingerprint']}, not the pinned {normalize_fingerprint(fingerprint)}"

@@ -41,6 +41,12 @@ options:
       - Root of the cache on the controller.
     type: path
     required: true
+  files:
+    description:
+      - The entry's files to keep unpacked (besides those already unpacked from the same file).
+        Default all of them.
+    type: list
+    elements: str
   mirror:
     description:
       - The mirror in use (a directory or an HTTP(S) base URL), named in error messages.
@@ -123,6 +129,7 @@ def main():
         argument_spec={
             "artifact": {"type": "dict", "required": True},
             "cache_dir": {"type": "path", "required": True},
+            "files": {"type": "list", "elements": "str"},
             "mirror": {"type": "str", "default": ""},
             "timeout": {"type": "int", "default": 60},
             "validate_certs": {"type": "bool", "default": True},
@@ -138,6 +145,7 @@ def main():
             params["mirror"],
             params["timeout"],
             module.check_mode,
+            params["files"],
         )
     except (FetchError, ArtifactError) as exc:
         module.fail_json(msg=str(exc))

@@ -157,12 +157,13 @@ def main():
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "store": {"type": "path", "default": "/etc/rkt/trustedkeys"},
         },
-        mutually_exclusive=[("key", "src"), ("prefix", "root")],
-        required_one_of=[("prefix", "root")],
+        mutually_exclusive=[("key", "src")],
         required_if=[("state", "absent", ("fingerprint",))],
         supports_check_mode=True,
     )
     params = module.params
+    if bool(params["root"]) == (params["prefix"] is not None):
+        module.fail_json(msg="give either prefix (images under it) or root: true (every image), not both or neither")
     try:
         if params["prefix"] is not None:
             rkt_keystore.check_prefix(params["prefix"])

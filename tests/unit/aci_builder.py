@@ -43,7 +43,7 @@ def tar_bytes(entries):
             info = tarfile.TarInfo(item["name"])
             info.type = item["kind"]
             info.linkname = item["link"]
-            info.mode = 0o755 if item["kind"] == tarfile.DIRTYPE else 0o644
+            info.mode = item.get("mode", 0o755 if item["kind"] == tarfile.DIRTYPE else 0o644)
             info.size = len(item["data"]) if item["kind"] == tarfile.REGTYPE else 0
             archive.addfile(info, io.BytesIO(item["data"]) if info.size else None)
     return buffer.getvalue()

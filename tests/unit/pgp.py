@@ -29,10 +29,11 @@ class Keys:
         assert result.returncode == 0, result.stderr.decode()
         return result.stdout
 
-    def make(self, name, expire="never", faked_time=None):
-        """A new signing key; returns its fingerprint (40 lowercase hex)."""
+    def make(self, name, expire="never", faked_time=None, algorithm="rsa2048"):
+        """A new signing key; returns its fingerprint (40 lowercase hex). RSA by default: rkt's
+        OpenPGP library cannot read EdDSA keys."""
         uid = f"{name} <{name}@rktnetes.test>"
-        self.gpg("--quick-gen-key", uid, "ed25519", "sign", expire, faked_time=faked_time)
+        self.gpg("--quick-gen-key", uid, algorithm, "sign", expire, faked_time=faked_time)
         listing = self.gpg("--with-colons", "--list-keys", uid).decode()
         fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")).lower()
         self.fingerprints[name] = fingerprint

@@ -194,3 +194,29 @@ def test_single_file_artifact_is_kept_as_is(tmp_path):
     result = artifact_cache.ensure(entry, str(tmp_path / "c"), urllib_opener, str(root))
     with open(os.path.join(result["files_dir"], "x.asc"), "rb") as stream:
         assert stream.read().startswith(b"-----BEGIN PGP")
+
+
+def test_only_the_files_asked_for_are_unpacked_and_later_asks_add_to_them(tmp_path, mirror):
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    cache = str(tmp_path / "cache")
+    first = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"])
+    assert sorted(os.listdir(first["files_dir"])) == [".manifest.json", "etcdctl"]
+    again = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"])
+    assert not again["unpacked"]
+    more = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
+    assert more["unpacked"] and sorted(os.listdir(more["files_dir"])) == [".manifest.json", "etcd", "etcdctl"]
+    assert not artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"])["unpacked"]
+
+
+def test_an_archive_lacking_a_file_nobody_asked_for_is_fine(tmp_path):
+    root = tmp_path / "mirror"
+    (root / "etcd" / "v9.9.9").mkdir(parents=True)
+    checksum = make_archive(root / "etcd" / "v9.9.9" / "etcd-v9.9.9-linux-amd64.tar.gz")
+    files = {"etcd": "etcd-v9.9.9-linux-amd64/etcd", "missing": "etcd-v9.9.9-linux-amd64/missing"}
+    entry = entry_for(root, checksum, files=files)
+    assert artifact_cache.ensure(entry, str(tmp_path / "c"), urllib_opener, str(root), only=["etcd"])["unpacked"]
+    with pytest.raises(artifact_cache.FetchError, match=r"has no member etcd-v9\.9\.9-linux-amd64/missing"):
+        artifact_cache.ensure(entry, str(tmp_path / "c"), urllib_opener, str(root), only=["missing"])
+    with pytest.raises(artifact_cache.FetchError, match="has no file nope"):
+        artifact_cache.ensure(entry, str(tmp_path / "c"), urllib_opener, str(root), only=["nope"])

@@ -20,6 +20,7 @@ def test_default_versions_are_pinned_for_amd64():
     result = artifacts.plan(CATALOG, VERSIONS, ["amd64"], stage1_flavor="coreos")
     assert result["problems"] == []
     expected = ["cni_plugins", "etcd", "kubernetes", "rkt", "rkt_signing_key", "rkt_stage1_coreos_signature"]
+    assert result["problems"] == []
     assert sorted(result["artifacts"]) == [f"{name}/amd64" for name in expected]
 
 

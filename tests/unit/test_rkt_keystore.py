@@ -159,3 +159,9 @@ def test_validate_key_refuses(keys, make, reason):
 def test_several_keys_when_allowed_store_the_first(keys):
     key = validate(keys.public("alice") + keys.public("bob"), None, allow_multiple=True)
     assert key["fingerprint"] == keys.fingerprints["alice"]
+
+
+def test_an_eddsa_key_is_refused_because_rkt_cannot_read_it(keys):
+    keys.make("edward", algorithm="ed25519")
+    with pytest.raises(rkt_keystore.KeystoreError, match=r"EdDSA .* rkt's OpenPGP library"):
+        validate(keys.public("edward"), keys.fingerprints["edward"])

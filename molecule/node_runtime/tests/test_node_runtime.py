@@ -60,7 +60,7 @@ def test_plugins_and_network_configs_are_installed(host):
         assert host.file(f"/opt/cni/bin/{plugin}").mode == 0o755
     conflist = json.loads(host.file("/etc/cni/net.d/10-rktnetes.conflist").content_string)
     subnet = pod_subnet(host.backend.get_hostname())
-    assert conflist["plugins"][0]["ipam"]["ranges"] == [[{"subnet": subnet}]]
+    assert conflist["plugins"][0]["ipam"]["subnet"] == subnet  # the form rkt's own older host-local reads
     assert conflist["plugins"][0]["ipam"]["dataDir"] == "/run/cni/networks"
     assert json.loads(host.file(RKT_CONF).content_string)["ipam"] == conflist["plugins"][0]["ipam"]
 
@@ -180,14 +180,107 @@ def test_removing_a_node_removes_its_route_and_adding_it_back_restores_it(tmp_pa
     assert pod_subnet(gone) == subnet  # the node kept its subnet
 
 
-def rkt_available(host):
-    return host.exists("rkt") or host.file("/usr/local/bin/rkt").exists
+FIXTURES = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "rkt-fixtures")
+MIRROR = os.path.join(os.environ.get("LAB_DIR", "/var/tmp/rktnetes-lab"), "mirror")  # noqa: S108 (labctl's lab dir)
+STAGE1 = "rkt/v1.30.0-local/stage1-host-1.30.0-local-linux-amd64.aci"
 
 
-def test_rkt_runs_a_pod_when_rkt_is_available(host):
-    if not rkt_available(host):
+def need_rkt():
+    if not os.path.isfile(os.path.join(FIXTURES, "mirror-key.fpr")):
         pytest.skip(
-            "rkt is not available here: set RKTNETES_ARTIFACTS_DIR to a directory holding the rkt "
-            "release (docs/artifacts.md) to run the rkt tests"
+            "rkt is not available here: put a self-built rkt in RKTNETES_ARTIFACTS_DIR "
+            "(rkt/v1.30.0-local/, docs/artifacts.md) to run the rkt tests"
         )
-    assert host.run("rkt version").rc == 0
+
+
+def upload(host, local, remote):
+    result = host.ansible("ansible.builtin.copy", f"src={local} dest={remote} mode=0644", check=False, become=True)
+    assert "dest" in result, result
+
+
+def test_rkt_runs_with_the_verified_stage1_configured(host):
+    need_rkt()
+    assert host.run("rkt version").stdout.startswith("rkt Version: 1.30.0")
+    stage1 = json.loads(host.file("/etc/rkt/stage1.d/host.json").content_string)
+    assert stage1["name"] == "coreos.com/rkt/stage1-host" and stage1["version"] == "1.30.0"
+    assert host.file("/etc/rkt/paths.d/paths.json").exists
+    for group in ("rkt", "rkt-admin"):
+        assert host.group(group).exists
+
+
+def test_api_service_answers_on_loopback_only(host):
+    need_rkt()
+    name = host.backend.get_hostname()
+    listening = host.run("ss -Hltn").stdout
+    assert "127.0.0.1:15441" in listening and f"{ADDRESS[name]}:15441" not in listening
+    other = next(n for n in NODES if n != name)
+    assert node(other).run(f"nc -z -w 2 {ADDRESS[name]} 15441").rc != 0
+    assert host.run("nc -z -w 2 127.0.0.1 15441").rc == 0
+    assert host.service("rkt-gc.timer").is_enabled
+
+
+def test_rkt_itself_accepts_an_image_signed_by_a_key_the_role_trusted(host):
+    need_rkt()
+    host.run("rkt image rm rktnetes.test/busybox:1.0.0")
+    upload(host, os.path.join(FIXTURES, "busybox.aci"), "/srv/busybox.aci")
+    upload(host, os.path.join(FIXTURES, "stage1-by-stranger.asc"), "/srv/busybox.aci.asc")
+    refused = host.run("rkt fetch /srv/busybox.aci")
+    assert refused.rc != 0, refused.stdout
+    upload(host, os.path.join(FIXTURES, "busybox.aci.asc"), "/srv/busybox.aci.asc")
+    fetched = host.run("rkt fetch /srv/busybox.aci")
+    assert fetched.rc == 0, fetched.stderr
+    assert fetched.stdout.strip().startswith("sha512-")
+    assert "signature verified" in fetched.stderr
+
+
+def test_a_stage1_signed_by_another_key_is_refused_and_rkt_left_unconfigured(tmp_path):
+    need_rkt()
+    target = NODES[-1]
+    shutil.copytree(MIRROR, tmp_path / "mirror")
+    shutil.copyfile(os.path.join(FIXTURES, "stage1-by-stranger.asc"), tmp_path / "mirror" / f"{STAGE1}.asc")
+    command = [
+        "ansible-playbook",
+        "-i",
+        INVENTORY,
+        CONVERGE,
+        "--limit",
+        target,
+        "-e",
+        f"artifacts_mirror={tmp_path / 'mirror'}",
+        "-e",
+        f"artifacts_cache_dir={tmp_path / 'cache'}",
+    ]
+    refused = subprocess.run(command, capture_output=True, text=True, check=False)
+    output = " ".join((refused.stdout + refused.stderr).split())
+    assert refused.returncode != 0
+    assert "stage1 image refused, rkt left unconfigured" in output, output[-3000:]
+    assert not node(target).file("/etc/rkt/stage1.d").exists
+    restored = subprocess.run(
+        ["ansible-playbook", "-i", INVENTORY, CONVERGE, "--limit", target], capture_output=True, text=True, check=False
+    )
+    assert restored.returncode == 0, restored.stdout[-3000:]
+    assert node(target).file("/etc/rkt/stage1.d/host.json").exists
+
+
+def test_stage1_host_gets_the_journal_flush_in_the_file_it_copies(host):
+    need_rkt()
+    unit = host.file("/lib/systemd/system/systemd-journald.service").content_string
+    assert '[Service]\nExecStartPost=-/bin/sh -c "kill -USR1 $MAINPID"\n' in unit
+    original = host.file("/lib/systemd/system/systemd-journald.service.distrib").content_string
+    assert unit.replace('ExecStartPost=-/bin/sh -c "kill -USR1 $MAINPID"\n', "", 1) == original
+    assert "rktnetes" in host.run("dpkg-divert --list /lib/systemd/system/systemd-journald.service").stdout
+
+
+def test_pod_capacity_counts_the_pods_rkt_runs(host):
+    need_rkt()
+    result = host.ansible(
+        "rktnetes.cluster.pod_capacity",
+        "network=rktnetes conf_dirs=/etc/cni/net.d,/etc/rkt/net.d ipam_state_dir=/run/cni/networks "
+        "count_pods=true rkt_path=/usr/local/bin/rkt mode=report",
+        check=False,
+        become=True,
+    )
+    listed = host.run("rkt list --no-legend").stdout.splitlines()
+    running = sum(1 for line in listed if line.split() and "running" in line.split())
+    assert result["rkt_pods"] == running
+    assert result["networks"]["rktnetes"]["capacity"] == 253
