@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
-from aci_builder import entry, tar_bytes  # noqa: E402
+from aci_builder import GOOD_MANIFEST, entry, tar_bytes  # noqa: E402
 from pgp import Keys  # noqa: E402
 
 
@@ -25,14 +25,8 @@ def busybox_aci(path):
         subprocess.run(["dpkg-deb", "-x", str(deb), f"{work}/root"], check=True)
         busybox = Path(work, "root", "bin", "busybox").read_bytes()
     manifest = {
-        "acKind": "ImageManifest",
-        "acVersion": "0.8.11",
+        **GOOD_MANIFEST,
         "name": "rktnetes.test/busybox",
-        "labels": [
-            {"name": "version", "value": "1.0.0"},
-            {"name": "os", "value": "linux"},
-            {"name": "arch", "value": "amd64"},
-        ],
         "app": {
             "exec": ["/bin/busybox", "sh", "-c", "echo hello from rkt; exec /bin/busybox sleep 3600"],
             "user": "0",
