@@ -37,6 +37,7 @@ lab-mirror: deps
 	tests/lab/mirror/build-mirror.sh
 
 lab-down:
+	[ ! -f $${LAB_DIR:-/var/tmp/rktnetes-lab}/registry/registry.pid ] || $(PY) tests/lab/registry.py stop $${LAB_DIR:-/var/tmp/rktnetes-lab}/registry
 	tests/lab/labctl down
 
 lab-status:

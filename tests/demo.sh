@@ -1,16 +1,44 @@
 #!/usr/bin/env bash
-# `make demo`: bring up the lab's three hosts and run playbooks/site.yml on them.
+# `make demo`: bring up the lab's three hosts and run playbooks/site.yml on them, then verify.yml.
+# Kubernetes and rkt come from RKTNETES_ARTIFACTS_DIR (default /var/cache/rktnetes/artifacts) when
+# it holds them; self-built ones (v1.10.5-local, 1.30.0-local with stage1-host, docs/artifacts.md)
+# get their stage1 signed by a key of the lab, and an image registry on the lab bridge serves the
+# image verify.yml runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+lab_dir=${LAB_DIR:-/var/tmp/rktnetes-lab}
+artifacts=${RKTNETES_ARTIFACTS_DIR:-/var/cache/rktnetes/artifacts}
+[ ! -d "$artifacts" ] || export RKTNETES_ARTIFACTS_DIR=$artifacts
 tests/lab/mirror/build-mirror.sh
 tests/lab/labctl up
 tests/lab/labctl wait
 start=$SECONDS
-mirror=${LAB_DIR:-/var/tmp/rktnetes-lab}/mirror
+mirror=$lab_dir/mirror
+extra=()
+if [ -f "$mirror/kubernetes/v1.10.5-local/kubernetes-server-linux-amd64.tar.gz" ] &&
+   [ -f "$mirror/rkt/v1.30.0-local/stage1-host-1.30.0-local-linux-amd64.aci" ]; then
+    python3 tests/lab/rkt_fixtures.py "$mirror" "$lab_dir/demo-rkt" 1.30.0-local
+    image=$(python3 tests/lab/registry.py start "$lab_dir/registry" 10.200.0.1 5443)
+    cat > "$lab_dir/demo-vars.yml" <<EOV
+# Written by tests/demo.sh: the self-built Kubernetes and rkt of RKTNETES_ARTIFACTS_DIR.
+rktnetes_kubernetes_version: v1.10.5-local
+rktnetes_rkt_version: 1.30.0-local
+rktnetes_stage1_flavor: host
+rkt_stage1_key:
+  prefix: coreos.com/rkt
+  fingerprint: $(cat "$lab_dir/demo-rkt/mirror-key.fpr")
+  artifact: rkt_mirror_signing_key
+  file: mirror-signing-key.asc
+rkt_stage1_accept_expired_key: false
+rkt_registry_ca_certificates: [$lab_dir/registry/ca.crt]
+rktnetes_verify_image: $image
+EOV
+    extra=(-e "@$lab_dir/demo-vars.yml")
+fi
 missing=$(mktemp)
 trap 'rm -f "$missing"' EXIT
-ansible-playbook -i inventories/lab playbooks/artifacts.yml -e "artifacts_missing_out=$missing" >/dev/null 2>&1 || true
-if ! ansible-playbook -i inventories/lab playbooks/site.yml; then
+ansible-playbook -i inventories/lab/hosts.yml playbooks/artifacts.yml "${extra[@]}" -e "artifacts_missing_out=$missing" >/dev/null 2>&1 || true
+if ! ansible-playbook -i inventories/lab/hosts.yml playbooks/site.yml "${extra[@]}"; then
     if [ -s "$missing" ]; then
         {
             echo
@@ -22,9 +50,13 @@ if ! ansible-playbook -i inventories/lab playbooks/site.yml; then
     fi
     exit 1
 fi
+deployed=$((SECONDS - start))
+ansible-playbook -i inventories/lab/hosts.yml playbooks/verify.yml "${extra[@]}" | sed -n '/TASK \[Summary\]/,/PLAY RECAP/p'
 cat <<EOT
 
-Demo: site.yml ran on the lab in $((SECONDS - start)) s.
+Demo: site.yml ran on the lab in ${deployed} s; verify.yml's summary is above.
+  use it:       tests/lab/labctl ssh node1 kubectl --kubeconfig /etc/kubernetes/admin.kubeconfig get nodes
+                (or any kubectl v1.10 here: kubectl --kubeconfig inventories/lab/pki/admin.kubeconfig get nodes)
   lab hosts:    tests/lab/labctl status      (ssh: tests/lab/labctl ssh node1)
   tear it down: make lab-down
 EOT

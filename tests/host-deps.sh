@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(systemd-container debootstrap iproute2 iptables openssh-client procps gpg gpgv
           shellcheck rsync python3-venv xz-utils bzip2
-          containernetworking-plugins)   # real CNI plugins copied into lab hosts by tests
+          containernetworking-plugins    # real CNI plugins copied into lab hosts by tests
+          docker-registry skopeo)        # molecule/cluster: an image registry on the lab bridge
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

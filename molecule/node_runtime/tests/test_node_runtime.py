@@ -10,32 +10,19 @@ import subprocess
 import time
 
 import pytest
-import testinfra
-import testinfra.utils.ansible_runner
 import yaml
+from lab_nodes import ADDRESS, FIXTURES, INVENTORY, NODES, RUNNER, need_rkt, node, pod_subnet, upload
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
 testinfra_hosts = RUNNER.get_hosts("nodes")
-NODES = sorted(RUNNER.get_hosts("nodes"))
-ADDRESS = {"node-1": "10.200.0.71", "node-2": "10.200.0.72", "node-3": "10.200.0.73"}
 CONVERGE = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
 RKT_CONF = "/etc/rkt/net.d/10-rktnetes.conf"
 NETNS = "verify-pod"
-
-
-def node(name):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}", sudo=True)
 
 
 def cni(name, command, netns=NETNS):
     env = f"CNI_COMMAND={command} CNI_CONTAINERID={netns} CNI_NETNS=/run/netns/{netns} CNI_IFNAME=eth0"
     env += " CNI_PATH=/opt/cni/bin"
     return node(name).run(f"{env} /opt/cni/bin/bridge < {RKT_CONF}")
-
-
-def pod_subnet(name):
-    return json.loads(node(name).file("/etc/ansible/facts.d/rktnetes.fact").content_string)["pod_subnet"]
 
 
 @pytest.fixture(scope="module")
@@ -180,22 +167,8 @@ def test_removing_a_node_removes_its_route_and_adding_it_back_restores_it(tmp_pa
     assert pod_subnet(gone) == subnet  # the node kept its subnet
 
 
-FIXTURES = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "rkt-fixtures")
 MIRROR = os.path.join(os.environ.get("LAB_DIR", "/var/tmp/rktnetes-lab"), "mirror")  # noqa: S108 (labctl's lab dir)
 STAGE1 = "rkt/v1.30.0-local/stage1-host-1.30.0-local-linux-amd64.aci"
-
-
-def need_rkt():
-    if not os.path.isfile(os.path.join(FIXTURES, "mirror-key.fpr")):
-        pytest.skip(
-            "rkt is not available here: put a self-built rkt in RKTNETES_ARTIFACTS_DIR "
-            "(rkt/v1.30.0-local/, docs/artifacts.md) to run the rkt tests"
-        )
-
-
-def upload(host, local, remote):
-    result = host.ansible("ansible.builtin.copy", f"src={local} dest={remote} mode=0644", check=False, become=True)
-    assert "dest" in result, result
 
 
 def test_rkt_runs_with_the_verified_stage1_configured(host):
@@ -265,22 +238,7 @@ def test_a_stage1_signed_by_another_key_is_refused_and_rkt_left_unconfigured(tmp
 def test_stage1_host_gets_the_journal_flush_in_the_file_it_copies(host):
     need_rkt()
     unit = host.file("/lib/systemd/system/systemd-journald.service").content_string
-    assert '[Service]\nExecStartPost=-/bin/sh -c "kill -USR1 $MAINPID"\n' in unit
+    assert '[Service]\nExecStartPost=-/bin/bash -c "kill -USR1 $MAINPID"\n' in unit
     original = host.file("/lib/systemd/system/systemd-journald.service.distrib").content_string
-    assert unit.replace('ExecStartPost=-/bin/sh -c "kill -USR1 $MAINPID"\n', "", 1) == original
+    assert unit.replace('ExecStartPost=-/bin/bash -c "kill -USR1 $MAINPID"\n', "", 1) == original
     assert "rktnetes" in host.run("dpkg-divert --list /lib/systemd/system/systemd-journald.service").stdout
-
-
-def test_pod_capacity_counts_the_pods_rkt_runs(host):
-    need_rkt()
-    result = host.ansible(
-        "rktnetes.cluster.pod_capacity",
-        "network=rktnetes conf_dirs=/etc/cni/net.d,/etc/rkt/net.d ipam_state_dir=/run/cni/networks "
-        "count_pods=true rkt_path=/usr/local/bin/rkt mode=report",
-        check=False,
-        become=True,
-    )
-    listed = host.run("rkt list --no-legend").stdout.splitlines()
-    running = sum(1 for line in listed if line.split() and "running" in line.split())
-    assert result["rkt_pods"] == running
-    assert result["networks"]["rktnetes"]["capacity"] == 253

@@ -1,6 +1,6 @@
-"""For the rkt half of molecule/node_runtime, when the lab mirror holds a self-built rkt: a signing
-key of this run (never committed), the mirror's stage1 signed with it, and a small signed ACI
-from Debian's busybox-static. usage: make_rkt_fixtures.py MIRROR OUT RKT_VERSION"""
+"""For a lab mirror holding a self-built rkt (molecule/node_runtime, molecule/cluster, make demo):
+a signing key of this run (never committed), the mirror's stage1 signed with it, and a small
+signed ACI from Debian's busybox-static. usage: rkt_fixtures.py MIRROR OUT RKT_VERSION"""
 
 import json
 import subprocess
