@@ -10,6 +10,14 @@ import os
 from ansible_collections.rktnetes.cluster.plugins.module_utils import aci, openpgp, rkt_keystore
 
 
+# The options every verifying module takes (doc fragment rktnetes.cluster.image_verification).
+VERIFY_ARGUMENT_SPEC = {
+    "trust_roots": {"type": "list", "elements": "path", "default": list(rkt_keystore.DEFAULT_ROOTS)},
+    "expected_name": {"type": "str"},
+    "expected_labels": {"type": "dict"},
+}
+
+
 class Rejected(Exception):
     """The image is not accepted; the message names the problem."""
 

@@ -19,6 +19,8 @@ description:
   - The signature must be next to the image as O(path) with C(.asc) appended, where rkt looks for it.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
+extends_documentation_fragment:
+  - rktnetes.cluster.image_verification
 attributes:
   check_mode:
     support: full
@@ -40,17 +42,6 @@ options:
     description: The rkt binary.
     type: path
     default: /usr/local/bin/rkt
-  trust_roots:
-    description: rkt trust stores (each with C(root.d) and C(prefix.d)), local first, as rkt orders them.
-    type: list
-    elements: path
-    default: [/etc/rkt/trustedkeys, /usr/lib/rkt/trustedkeys]
-  expected_name:
-    description: Fail unless the image's name is this.
-    type: str
-  expected_labels:
-    description: Fail unless the image has these labels with these values.
-    type: dict
 notes:
   - The kubelet pulls only C(docker://) images and never checks signatures; this module is for the
     ACIs a site distributes itself.
@@ -95,8 +86,7 @@ fetched:
   type: bool
 """
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.rktnetes.cluster.plugins.module_utils.image_trust import Rejected, verify
-from ansible_collections.rktnetes.cluster.plugins.module_utils.rkt_keystore import DEFAULT_ROOTS
+from ansible_collections.rktnetes.cluster.plugins.module_utils.image_trust import VERIFY_ARGUMENT_SPEC, Rejected, verify
 from ansible_collections.rktnetes.cluster.plugins.module_utils.rkt_store import Store
 
 
@@ -106,9 +96,7 @@ def main():
             "path": {"type": "path", "required": True},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "rkt_path": {"type": "path", "default": "/usr/local/bin/rkt"},
-            "trust_roots": {"type": "list", "elements": "path", "default": list(DEFAULT_ROOTS)},
-            "expected_name": {"type": "str"},
-            "expected_labels": {"type": "dict"},
+            **VERIFY_ARGUMENT_SPEC,
         },
         supports_check_mode=True,
     )

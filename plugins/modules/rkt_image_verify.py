@@ -24,6 +24,8 @@ description:
   - Needs C(gpg) and C(gpgv) on the managed host, and says so when they are missing.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
+extends_documentation_fragment:
+  - rktnetes.cluster.image_verification
 attributes:
   check_mode:
     support: full
@@ -39,18 +41,6 @@ options:
   signature:
     description: Its detached signature; defaults to O(path) with C(.asc) appended.
     type: path
-  trust_roots:
-    description:
-      - rkt trust stores (each with C(root.d) and C(prefix.d)), local first, as rkt orders them.
-    type: list
-    elements: path
-    default: [/etc/rkt/trustedkeys, /usr/lib/rkt/trustedkeys]
-  expected_name:
-    description: Fail unless the image's name is this.
-    type: str
-  expected_labels:
-    description: Fail unless the image has these labels with these values.
-    type: dict
   accept_expired_keys:
     description:
       - Accept a good signature by a key that has expired since (never a revoked key, never a bad
@@ -131,8 +121,7 @@ compression:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils.image_trust import Rejected, verify
-from ansible_collections.rktnetes.cluster.plugins.module_utils.rkt_keystore import DEFAULT_ROOTS
+from ansible_collections.rktnetes.cluster.plugins.module_utils.image_trust import VERIFY_ARGUMENT_SPEC, Rejected, verify
 
 
 def main():
@@ -140,9 +129,7 @@ def main():
         argument_spec={
             "path": {"type": "path", "required": True},
             "signature": {"type": "path"},
-            "trust_roots": {"type": "list", "elements": "path", "default": list(DEFAULT_ROOTS)},
-            "expected_name": {"type": "str"},
-            "expected_labels": {"type": "dict"},
+            **VERIFY_ARGUMENT_SPEC,
             "insecure_options": {"type": "list", "elements": "str", "default": [], "choices": ["image", "all"]},
             "accept_expired_keys": {"type": "bool", "default": False},
         },

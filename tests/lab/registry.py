@@ -20,7 +20,6 @@ import socket
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from rkt_fixtures import busybox_binary
 
 REPOSITORY = "rktnetes/busybox"
 TAG = "verify"
@@ -78,16 +78,6 @@ def certificates(state, address):
     write_key(state / "registry.key", key)
 
 
-def busybox():
-    with tempfile.TemporaryDirectory() as work:
-        subprocess.run(
-            ["apt-get", "download", "-qq", "-o", "APT::Sandbox::User=root", "busybox-static"], cwd=work, check=True
-        )
-        deb = next(Path(work).glob("busybox-static_*.deb"))
-        subprocess.run(["dpkg-deb", "-x", str(deb), f"{work}/root"], check=True)
-        return Path(work, "root", "bin", "busybox").read_bytes()
-
-
 def layer_tar(binary):
     """bin/busybox and an applet link per command; no "." entry, fixed times (same bytes each run)."""
     out = io.BytesIO()
@@ -108,7 +98,7 @@ def layer_tar(binary):
 def image_dir(path):
     """The image in skopeo's dir: layout (docker v2 schema 2 manifest, blobs named by digest)."""
     path.mkdir()
-    layer = layer_tar(busybox())
+    layer = layer_tar(busybox_binary())
     compressed = gzip.compress(layer, mtime=0)
     config = json.dumps(
         {

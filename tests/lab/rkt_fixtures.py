@@ -16,14 +16,19 @@ from aci_builder import GOOD_MANIFEST, entry, tar_bytes  # noqa: E402
 from pgp import Keys  # noqa: E402
 
 
-def busybox_aci(path):
+def busybox_binary():
+    """/bin/busybox of Debian's busybox-static (a static binary: no libraries to bring along)."""
     with tempfile.TemporaryDirectory() as work:
         subprocess.run(
             ["apt-get", "download", "-qq", "-o", "APT::Sandbox::User=root", "busybox-static"], cwd=work, check=True
         )
         deb = next(Path(work).glob("busybox-static_*.deb"))
         subprocess.run(["dpkg-deb", "-x", str(deb), f"{work}/root"], check=True)
-        busybox = Path(work, "root", "bin", "busybox").read_bytes()
+        return Path(work, "root", "bin", "busybox").read_bytes()
+
+
+def busybox_aci(path):
+    busybox = busybox_binary()
     manifest = {
         **GOOD_MANIFEST,
         "name": "rktnetes.test/busybox",

@@ -57,6 +57,8 @@ def machine_state(lab_dir):
         "firewall": firewall(),
         "mounts": [line for line in Path("/proc/self/mountinfo").read_text().splitlines() if lab_dir in line],
         "cgroups": sorted(str(p) for p in Path("/sys/fs/cgroup").glob(f"*/{BRIDGE}")),
+        # labctl mounts the cgroup v1 controllers rkt needs and this machine leaves unmounted
+        "cgroup_hierarchies": sorted(p.name for p in Path("/sys/fs/cgroup").iterdir()),
         "bridge": run("ip", "link", "show", BRIDGE, check=False).returncode == 0,
         "processes": run("pgrep", "-f", lab_dir, check=False).stdout.split(),
     }
@@ -81,6 +83,14 @@ def test_hosts_boot_and_report_running(lab):
         assert f"{name} {ip} running" in status
         assert on_host(env, name, "systemctl is-system-running").stdout.strip() == "running"
         assert on_host(env, name, "hostname").stdout.strip() == name
+
+
+def test_every_enabled_cgroup_controller_is_mounted_in_hosts(lab):
+    # rkt's stage1 runs no pod otherwise ("couldn't mount the host v1 cgroups")
+    enabled = "awk 'NR > 1 && $4 == 1 {print $1}' /proc/cgroups"
+    unmounted = f"for c in $({enabled}); do mountpoint -q /sys/fs/cgroup/$c || echo $c; done"
+    for name in HOSTS:
+        assert on_host(lab[0], name, unmounted).stdout.split() == []
 
 
 def test_up_and_wait_again_change_nothing(lab):

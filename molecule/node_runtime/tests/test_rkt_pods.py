@@ -53,7 +53,8 @@ def test_rkt_image_refuses_an_image_no_trusted_key_signed_and_fetches_nothing():
     upload(host, os.path.join(FIXTURES, "stage1-by-stranger.asc"), "/srv/stranger.aci.asc")
     before = store(host)
     refused = rkt_image(host, "/srv/stranger.aci", state="present")
-    assert refused.get("failed") and "image rejected, nothing fetched" in refused["msg"], refused
+    assert "image rejected, nothing fetched" in refused.get("msg", ""), refused
+    assert not refused.get("changed") and "image_id" not in refused
     assert store(host) == before
 
 
