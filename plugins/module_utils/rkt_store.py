@@ -43,8 +43,7 @@ class Store:
 
     def fetch(self, path):
         """Import the local ACI; rkt checks <path>.asc against its trust store itself."""
-        out, err = self._rkt("fetch", "--full", path)
-        return out.strip(), err
+        self._rkt("fetch", "--full", path)
 
     def remove(self, image_id):
         self._rkt("image", "rm", store_key(image_id))

@@ -33,3 +33,9 @@ def need_rkt():
 def upload(host, local, remote):
     result = host.ansible("ansible.builtin.copy", f"src={local} dest={remote} mode=0644", check=False, become=True)
     assert "dest" in result, result
+
+
+def upload_busybox(host, remote, signature="busybox.aci.asc"):
+    """The test ACI at `remote`, with the fixture signature `signature` as `remote`.asc next to it."""
+    upload(host, os.path.join(FIXTURES, "busybox.aci"), remote)
+    upload(host, os.path.join(FIXTURES, signature), f"{remote}.asc")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 import yaml
-from lab_nodes import ADDRESS, FIXTURES, INVENTORY, NODES, RUNNER, need_rkt, node, pod_subnet, upload
+from lab_nodes import ADDRESS, FIXTURES, INVENTORY, NODES, RUNNER, need_rkt, node, pod_subnet, upload_busybox
 
 testinfra_hosts = RUNNER.get_hosts("nodes")
 CONVERGE = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
@@ -195,11 +195,10 @@ def test_api_service_answers_on_loopback_only(host):
 def test_rkt_itself_accepts_an_image_signed_by_a_key_the_role_trusted(host):
     need_rkt()
     host.run("rkt image rm rktnetes.test/busybox:1.0.0")
-    upload(host, os.path.join(FIXTURES, "busybox.aci"), "/srv/busybox.aci")
-    upload(host, os.path.join(FIXTURES, "stage1-by-stranger.asc"), "/srv/busybox.aci.asc")
+    upload_busybox(host, "/srv/busybox.aci", signature="stage1-by-stranger.asc")
     refused = host.run("rkt fetch /srv/busybox.aci")
     assert refused.rc != 0, refused.stdout
-    upload(host, os.path.join(FIXTURES, "busybox.aci.asc"), "/srv/busybox.aci.asc")
+    upload_busybox(host, "/srv/busybox.aci")
     fetched = host.run("rkt fetch /srv/busybox.aci")
     assert fetched.rc == 0, fetched.stderr
     assert fetched.stdout.strip().startswith("sha512-")

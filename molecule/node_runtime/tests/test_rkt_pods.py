@@ -4,11 +4,10 @@ network, one per node, reaching each other, logging where rkt api-service reads,
 pod_capacity. Skipped without rkt (docs/artifacts.md)."""
 
 import ipaddress
-import os
 import time
 
 import pytest
-from lab_nodes import FIXTURES, NODES, need_rkt, node, pod_subnet, upload
+from lab_nodes import NODES, need_rkt, node, pod_subnet, upload_busybox
 
 POD_UNIT = "rktnetes-verify-pod"
 IMAGE = "rktnetes.test/busybox:1.0.0"
@@ -30,8 +29,7 @@ def store(host):
 def test_rkt_image_imports_a_verified_image_once_keyed_by_its_id():
     need_rkt()
     host = node(NODES[0])
-    upload(host, os.path.join(FIXTURES, "busybox.aci"), "/srv/import.aci")
-    upload(host, os.path.join(FIXTURES, "busybox.aci.asc"), "/srv/import.aci.asc")
+    upload_busybox(host, "/srv/import.aci")
     rkt_image(host, "/srv/import.aci", state="absent")
     before = store(host)
     planned = rkt_image(host, "/srv/import.aci", check=True)
@@ -49,8 +47,7 @@ def test_rkt_image_imports_a_verified_image_once_keyed_by_its_id():
 def test_rkt_image_refuses_an_image_no_trusted_key_signed_and_fetches_nothing():
     need_rkt()
     host = node(NODES[0])
-    upload(host, os.path.join(FIXTURES, "busybox.aci"), "/srv/stranger.aci")
-    upload(host, os.path.join(FIXTURES, "stage1-by-stranger.asc"), "/srv/stranger.aci.asc")
+    upload_busybox(host, "/srv/stranger.aci", signature="stage1-by-stranger.asc")
     before = store(host)
     refused = rkt_image(host, "/srv/stranger.aci", state="present")
     assert "image rejected, nothing fetched" in refused.get("msg", ""), refused
@@ -66,8 +63,7 @@ def rkt_pods():
     started = {}
     for name in NODES:
         host = node(name)
-        upload(host, os.path.join(FIXTURES, "busybox.aci"), "/srv/busybox.aci")
-        upload(host, os.path.join(FIXTURES, "busybox.aci.asc"), "/srv/busybox.aci.asc")
+        upload_busybox(host, "/srv/busybox.aci")
         assert "image_id" in rkt_image(host, "/srv/busybox.aci")
         host.run(f"systemctl stop {POD_UNIT}; systemctl reset-failed {POD_UNIT}; rm -f /run/{POD_UNIT}.uuid")
         command = f"echo pod-output-from-{name}; mkdir /www; echo {name} > /www/name; exec httpd -f -p 8080 -h /www"
