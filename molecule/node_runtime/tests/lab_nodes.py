@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import pytest
 import testinfra
@@ -39,3 +40,14 @@ def upload_busybox(host, remote, signature="busybox.aci.asc"):
     """The test ACI at `remote`, with the fixture signature `signature` as `remote`.asc next to it."""
     upload(host, os.path.join(FIXTURES, "busybox.aci"), remote)
     upload(host, os.path.join(FIXTURES, signature), f"{remote}.asc")
+
+
+def eventually(run, ok, seconds=30):
+    """run() until ok(result) or `seconds` pass; the last result either way. For what is asynchronous
+    by nature (a pod journal's flush, the first packet to a new neighbour), not for speed limits."""
+    deadline = time.monotonic() + seconds
+    result = run()
+    while not ok(result) and time.monotonic() < deadline:
+        time.sleep(1)
+        result = run()
+    return result

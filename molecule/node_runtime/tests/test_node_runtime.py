@@ -11,7 +11,18 @@ import time
 
 import pytest
 import yaml
-from lab_nodes import ADDRESS, FIXTURES, INVENTORY, NODES, RUNNER, need_rkt, node, pod_subnet, upload_busybox
+from lab_nodes import (
+    ADDRESS,
+    FIXTURES,
+    INVENTORY,
+    NODES,
+    RUNNER,
+    eventually,
+    need_rkt,
+    node,
+    pod_subnet,
+    upload_busybox,
+)
 
 testinfra_hosts = RUNNER.get_hosts("nodes")
 CONVERGE = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
@@ -61,7 +72,10 @@ def test_pods_reach_each_other_across_nodes(pods):
     for source in NODES:
         for target, ip in pods.items():
             if target != source:
-                ping = node(source).run(f"ip netns exec {NETNS} ping -c 1 -W 2 {ip}")
+                ping = eventually(
+                    lambda s=source, i=ip: node(s).run(f"ip netns exec {NETNS} ping -c 1 -W 2 {i}"),
+                    lambda result: result.rc == 0,
+                )
                 assert ping.rc == 0, f"{source} -> {target} ({ip}): {ping.stdout}{ping.stderr}"
 
 
@@ -127,12 +141,8 @@ def test_routes_survive_a_reboot_and_the_ipam_state_does_not():
     assert host.run("ls /run/cni/networks/rktnetes").stdout.strip()
     boot_id = host.file("/proc/sys/kernel/random/boot_id").content_string
     host.run("systemd-run --on-active=1 systemctl reboot")
-    for _second in range(120):
-        time.sleep(1)
-        if back_from_reboot(name, boot_id):
-            break
-    else:
-        raise AssertionError(f"{name} did not come back from the reboot")
+    time.sleep(1)
+    assert eventually(lambda: back_from_reboot(name, boot_id), bool, 120), f"{name} did not come back from the reboot"
     assert "ip_forward = 1" in node(name).run("sysctl net.ipv4.ip_forward").stdout
     for other in NODES:
         if other != name:

@@ -7,7 +7,7 @@ import ipaddress
 import time
 
 import pytest
-from lab_nodes import NODES, need_rkt, node, pod_subnet, upload_busybox
+from lab_nodes import NODES, eventually, need_rkt, node, pod_subnet, upload_busybox
 
 POD_UNIT = "rktnetes-verify-pod"
 IMAGE = "rktnetes.test/busybox:1.0.0"
@@ -99,14 +99,20 @@ def test_rkt_pods_reach_each_other_across_nodes(rkt_pods):
     for source, (uuid, _ip) in rkt_pods.items():
         for target, (_uuid, ip) in rkt_pods.items():
             if target != source:
-                ping = node(source).run(f"rkt enter {uuid} /bin/busybox ping -c 1 -W 2 {ip}")
+                ping = eventually(
+                    lambda s=source, u=uuid, i=ip: node(s).run(f"rkt enter {u} /bin/busybox ping -c 1 -W 2 {i}"),
+                    lambda result: result.rc == 0,
+                )
                 assert ping.rc == 0, f"pod on {source} -> pod on {target} ({ip}): {ping.stdout}{ping.stderr}"
 
 
 def test_a_node_reaches_a_pod_of_another_node_by_its_pod_ip(rkt_pods):
     for target, (_uuid, ip) in rkt_pods.items():
         source = next(n for n in NODES if n != target)
-        fetched = node(source).run(f"curl -sf --max-time 5 http://{ip}:8080/name")
+        fetched = eventually(
+            lambda s=source, i=ip: node(s).run(f"curl -sSf --max-time 5 http://{i}:8080/name"),
+            lambda result: result.rc == 0,
+        )
         assert fetched.stdout.strip() == target, fetched.stderr
 
 
@@ -115,7 +121,10 @@ def test_a_pods_output_reaches_the_journal_rkt_api_service_reads(rkt_pods):
     # that is what `kubectl logs` shows. Without the flush fix it stays empty on systemd >= 233.
     for name, (uuid, _ip) in rkt_pods.items():
         journal = f"/var/lib/rkt/pods/run/{uuid}/stage1/rootfs/var/log/journal"
-        logged = node(name).run(f"journalctl -D {journal} -t busybox --no-pager -o cat")
+        logged = eventually(
+            lambda n=name, j=journal: node(n).run(f"journalctl -D {j} -t busybox --no-pager -o cat"),
+            lambda result, n=name: f"pod-output-from-{n}" in result.stdout,
+        )
         assert f"pod-output-from-{name}" in logged.stdout, logged.stdout + logged.stderr
 
 
