@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
-import tempfile
-
 import traceback
+
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
 
 try:
     from cryptography import x509
@@ -141,18 +141,6 @@ def issue(leaf, key, ca_cert, ca_key, now, days):
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
     )
     return builder.sign(ca_key, hashes.SHA256())
-
-
-def write_atomically(path, data, mode):
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    try:
-        os.fchmod(handle, mode)
-        os.write(handle, data)
-        os.close(handle)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def read_key(path):

@@ -96,10 +96,10 @@ written:
 import grp
 import os
 import pwd
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
 
 FILE_SPEC = {
     "src": {"type": "str", "required": True},
@@ -133,19 +133,6 @@ def differs(path, content, mode, uid, gid):
     return current != content or (status.st_mode & 0o7777, status.st_uid, status.st_gid) != (mode, uid, gid)
 
 
-def write(path, content, mode, uid, gid):
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".pki-")
-    try:
-        os.fchown(handle, uid, gid)
-        os.fchmod(handle, mode)
-        os.write(handle, content)
-        os.close(handle)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -165,7 +152,7 @@ def main():
         for state in states:
             if state[0] in written:
                 try:
-                    write(*state)
+                    write_atomically(*state, prefix=".pki-")
                 except OSError as error:
                     module.fail_json(msg=f"pki_files: cannot write {state[0]}: {error}")
     diff = {"before": dict.fromkeys(written, "differs or missing"), "after": dict.fromkeys(written, "installed")}

@@ -101,11 +101,11 @@ expires:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils import openpgp, rkt_keystore
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
 
 
 def read_key(module):
@@ -122,11 +122,7 @@ def write_file(path, data):
     for directory in reversed([d for d in _parents(path) if not os.path.isdir(d)]):
         os.mkdir(directory, 0o755)
         os.chmod(directory, 0o755)  # noqa: S103 - rkt's own mode for trust store directories
-    handle, partial = tempfile.mkstemp(prefix=".rkt-trust-", dir=os.path.dirname(path))
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(data)
-    os.chmod(partial, 0o644)
-    os.replace(partial, path)
+    write_atomically(path, data, 0o644, prefix=".rkt-trust-")
 
 
 def _parents(path):

@@ -3,7 +3,8 @@ atomically, with its mode from the start. The action half and the roles run in e
 
 import os
 
-from ansible_collections.rktnetes.cluster.plugins.modules.pki_files import differs, write
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically as write
+from ansible_collections.rktnetes.cluster.plugins.modules.pki_files import differs
 
 KEY = b"-----BEGIN PRIVATE KEY-----\nnot really\n-----END PRIVATE KEY-----\n"
 

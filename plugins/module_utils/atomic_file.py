@@ -1,0 +1,25 @@
+# Copyright: rktnetes.cluster contributors
+# Apache License 2.0 (see LICENSE)
+"""Replace a file so that no reader ever sees half of it or a moment of the wrong mode."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def write_atomically(path, data, mode, uid=None, gid=None, prefix=".tmp-"):
+    """`data` at `path` with `mode` (and `uid`/`gid` when given) from its first byte: written to a
+    temporary file in the same directory, then renamed over `path`."""
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=prefix)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            if uid is not None:
+                os.fchown(stream.fileno(), uid, gid)
+            os.fchmod(stream.fileno(), mode)
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
