@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# Install the Debian packages this machine needs to run the lab and the tests (idempotent: runs
-# apt only for what is missing). Needs root.
+# Installs the Debian packages tests/host-deps.txt lists (idempotent: apt runs only for what is
+# missing). Needs root.
+#   tests/host-deps.sh           install what is missing
+#   tests/host-deps.sh --check   install nothing; name each missing command and its package, exit 1
 set -euo pipefail
-packages=(systemd-container debootstrap iproute2 iptables openssh-client procps gpg gpgv
-          shellcheck rsync python3-venv xz-utils bzip2
-          containernetworking-plugins    # real CNI plugins copied into lab hosts by tests
-          docker-registry skopeo)        # molecule/cluster: an image registry on the lab bridge
-missing=()
+list=$(dirname "$0")/host-deps.txt
+packages=() missing=() absent=()
+while read -r package commands _who; do
+    packages+=("$package")
+    [ "$commands" = - ] && continue
+    for command in ${commands//,/ }; do
+        command -v "$command" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$command" >/dev/null 2>&1 ||
+            absent+=("$command (package $package)")
+    done
+done < <(grep -v '^#' "$list" | grep -v '^[[:space:]]*$')
+if [ "${1:-}" = --check ]; then
+    [ ${#absent[@]} -eq 0 ] && exit 0
+    echo "host-deps: missing commands: ${absent[*]}; run tests/host-deps.sh as root (or make deps), or apt-get install those packages" >&2
+    exit 1
+fi
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done

@@ -40,7 +40,7 @@ step() {
 lint() {
     step ruff ruff check .
     step ruff-format ruff format --check .
-    step shellcheck shellcheck tests/*.sh roles/*/files/*.sh tests/lab/labctl tests/lab/base/build-base.sh \
+    step shellcheck shellcheck tests/*.sh tests/flags/*.sh roles/*/files/*.sh tests/lab/labctl tests/lab/base/build-base.sh \
         tests/lab/base/files/lab-sysctl-shield tests/lab/mirror/build-mirror.sh .ci/run
     step ansible-lint ansible-lint --profile production
 }
@@ -60,6 +60,9 @@ molecule_all() {
         step "molecule-$name" tests/molecule-scenario.sh "$name"
     done
 }
+
+# A missing command fails here once, naming its package (tests/host-deps.txt), not in a traceback.
+step host-tools tests/host-deps.sh --check
 
 for g in "${groups[@]}"; do
     case $g in

@@ -1,8 +1,9 @@
 """Every flag the Kubernetes roles render, for the lab and the example inventories, exists in that
-binary's --help for v1.10.5 (the flag set of all v1.10): ../shared/data/kubernetes-v1.10.5-flags/."""
+binary's --help for v1.10.5 (the flag set of all v1.10): tests/flags/data/, the project's own copy,
+written by tests/flags/regenerate.sh from the real binaries (its SOURCE file says which)."""
 
 import json
-import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 from ansible_collections.rktnetes.cluster.plugins.module_utils.kube_config import flag_names
 
 ROOT = Path(__file__).resolve().parents[2]
-FLAGS_DIR = Path(os.environ.get("RKTNETES_SHARED_DIR", ROOT.parent / "shared")) / "data" / "kubernetes-v1.10.5-flags"
+FLAGS_DIR = ROOT / "tests" / "flags" / "data" / "kubernetes-v1.10.5"
+RKT_FLAGS_DIR = ROOT / "tests" / "flags" / "data" / "rkt-v1.30.0"
 BINARY = {
     "kube_apiserver": "kube-apiserver",
     "kube_controller_manager": "kube-controller-manager",
@@ -45,7 +47,8 @@ def rendered(request, tmp_path_factory):
 
 
 def test_the_flag_lists_are_there():
-    assert FLAGS_DIR.is_dir(), f"{FLAGS_DIR} is missing (set RKTNETES_SHARED_DIR to the shared/ directory)"
+    for name in BINARY.values():
+        assert (FLAGS_DIR / f"{name}.txt").stat().st_size > 1000, f"{FLAGS_DIR}/{name}.txt (tests/flags/regenerate.sh)"
 
 
 def test_every_rendered_flag_exists_in_the_binary(rendered):
@@ -92,3 +95,15 @@ def test_the_api_server_is_tls_only_with_node_authorization(rendered):
         assert "--advertise-address=10.200.0.11" in hosts["node1"]["kube_apiserver"]
         assert "--node-ip=10.200.0.12" in hosts["node2"]["kubelet"]
         assert "--cluster-dns=10.96.0.10" in hosts["node2"]["kubelet"]
+
+
+def test_every_rkt_flag_the_units_use_exists_in_rkt():
+    """The rkt role's units call `rkt <command> --flag=...`: each flag is in that command's help."""
+    checked = 0
+    for unit in sorted((ROOT / "roles" / "rkt" / "templates").glob("*.service.j2")):
+        for command, flags in re.findall(r"/rkt (\S+)((?: --[a-z-]+=\S+)*)", unit.read_text()):
+            known = flag_names((RKT_FLAGS_DIR / f"rkt-{command}.txt").read_text())
+            for name in re.findall(r"--([a-z-]+)=", flags):
+                assert name in known, f"{unit.name}: rkt {command} has no flag --{name}"
+                checked += 1
+    assert checked >= 2
