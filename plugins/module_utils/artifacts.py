@@ -12,7 +12,7 @@ import hashlib
 import re
 
 ALGORITHMS = {"sha256": 64, "sha512": 128}
-CHECKSUM = re.compile(r"^(sha256|sha512):([0-9a-f]+)$")
+CHECKSUM = re.compile(r"^(sha256|sha512):([0-9a-f]+)\Z")
 SUMS_LINE = re.compile(r"^([0-9a-fA-F]+)\s+\*?(\S.*)$")
 
 

@@ -9,14 +9,14 @@ import re
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils import addressing
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 STAGE1_FLAVORS = ("coreos", "host", "fly")
 SUPPORTED = {
     # A label after the version (v1.10.5-local, 3.4.23-debian) names a build of that release
     # served by a mirror with its own checksum file (docs/artifacts.md).
-    "kubernetes": re.compile(r"^v?1\.10\.\d+(-[0-9A-Za-z.]+)?$"),
-    "rkt": re.compile(r"^v?1\.30\.0(-[0-9A-Za-z.]+)?$"),
-    "etcd": re.compile(r"^v?3\.\d+\.\d+(-[0-9A-Za-z.]+)?$"),
+    "kubernetes": re.compile(r"^v?1\.10\.\d+(-[0-9A-Za-z.]+)?\Z"),
+    "rkt": re.compile(r"^v?1\.30\.0(-[0-9A-Za-z.]+)?\Z"),
+    "etcd": re.compile(r"^v?3\.\d+\.\d+(-[0-9A-Za-z.]+)?\Z"),
 }
 SUPPORTED_TEXT = {"kubernetes": "v1.10.x", "rkt": "1.30.0", "etcd": "3.x.y"}
 

@@ -24,7 +24,7 @@ import re
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils.aci import is_ac_identifier
 
-FINGERPRINT = re.compile(r"^[0-9a-f]{40}$")
+FINGERPRINT = re.compile(r"^[0-9a-f]{40}\Z")
 DEFAULT_ROOTS = ("/etc/rkt/trustedkeys", "/usr/lib/rkt/trustedkeys")
 # Seen on a lab host: `rkt run` -> "openpgp: unsupported feature: public key type: 22".
 UNREADABLE_BY_RKT = {22: "an EdDSA (ed25519) key"}

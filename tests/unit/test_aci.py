@@ -133,3 +133,11 @@ def test_image_id_is_sha512_of_the_uncompressed_tar(tmp_path_factory, payload, c
     path = tmp_path_factory.mktemp("h") / "p.aci"
     raw = write_aci(path, good_entries(payload=payload), compression)
     assert aci.read_image(path)["image_id"] == "sha512-" + hashlib.sha512(raw).hexdigest()
+
+
+@pytest.mark.parametrize("text", ["0\n", "example.com/app\n", "a\n\n"])
+def test_a_trailing_newline_is_no_identifier(text):
+    """Go's regexp $ (appc's AC Identifier rule) matches only at the end of the text; Python's $
+    also matched before a final newline, so "0\\n" passed (found by the property test above)."""
+    assert not aci.is_ac_identifier(text)
+    assert aci.SEMVER.match("1.30.0") and not aci.SEMVER.match("1.30.0\n")

@@ -27,7 +27,12 @@ ENTRY = re.compile(
 
 
 def printed_list(inventory, tmp_path):
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", HOME=str(tmp_path))
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        HOME=str(tmp_path),
+    )
     result = subprocess.run(
         ["ansible-playbook", "-i", inventory, str(ROOT / "playbooks" / "artifacts.yml")],
         capture_output=True,

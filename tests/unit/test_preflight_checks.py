@@ -66,3 +66,11 @@ def test_artifact_problems_join_unless_the_variable_is_already_named():
 def test_a_mirror_build_label_is_a_supported_etcd_version():
     assert check_cluster(GROUPS, HOSTS, {**SETTINGS, "etcd_version": "3.4.23-debian"})[0] == []
     assert check_cluster(GROUPS, HOSTS, {**SETTINGS, "etcd_version": "3.4.23-"})[0] != []
+
+
+def test_a_trailing_newline_makes_no_valid_host_name_or_version():
+    groups = {"etcd": ["cp\n"], "control_plane": ["cp\n"], "nodes": ["w1"]}
+    hosts = {"cp\n": {"node_ip": "192.0.2.1"}, "w1": {"node_ip": "192.0.2.2"}}
+    problems, _plan = check_cluster(groups, hosts, dict(SETTINGS, kubernetes_version="v1.10.5\n"))
+    assert any(p.startswith("host 'cp\\n': not a valid DNS-1123 name") for p in problems)
+    assert any(p.startswith("rktnetes_kubernetes_version:") for p in problems)

@@ -165,3 +165,9 @@ def test_an_eddsa_key_is_refused_because_rkt_cannot_read_it(keys):
     keys.make("edward", algorithm="ed25519")
     with pytest.raises(rkt_keystore.KeystoreError, match=r"EdDSA .* rkt's OpenPGP library"):
         validate(keys.public("edward"), keys.fingerprints["edward"])
+
+
+def test_a_fingerprint_with_a_trailing_newline_inside_is_refused():
+    from ansible_collections.rktnetes.cluster.plugins.module_utils.rkt_keystore import FINGERPRINT
+
+    assert FINGERPRINT.match("ab" * 20) and not FINGERPRINT.match("ab" * 20 + "\n")
