@@ -1,14 +1,23 @@
 # Copyright: rktnetes.cluster contributors
 # Apache License 2.0 (see LICENSE)
-"""Verify an ACI as rkt would before running it: a valid image, signed by a key the trust store
-trusts for the image's name. Used by the rkt_image_verify module."""
+"""Verify an ACI as rkt 1.30.0 would before running it: a valid image, signed by a key the trust
+store trusts for the image's name. Used by the rkt_image_verify and rkt_image modules.
+
+The checks run cheapest first, so that a bad input costs as little as possible:
+  1. the image's first 512 bytes: a type rkt reads (appc DetectFileType);
+  2. the signature file as rkt parses it (keystore.checkSignature): its first packet only;
+  3. gpgv over the image file as given, with the keys of the signature's issuer found anywhere
+     in the trust stores: a bad signature is refused before anything is decompressed (rkt also
+     checks the signature over the file as fetched);
+  4. the image, decompressed as a stream up to its manifest: the name it declares, and the keys
+     rkt trusts for that name (keystore.loadKeyring), which must hold the signer;
+  5. the rest of the image (archive/tar, layout, image ID)."""
 
 from __future__ import annotations
 
 import os
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils import aci, openpgp, rkt_keystore
-
 
 # The options every verifying module takes (doc fragment rktnetes.cluster.image_verification).
 VERIFY_ARGUMENT_SPEC = {
@@ -22,10 +31,101 @@ class Rejected(Exception):
     """The image is not accepted; the message names the problem."""
 
 
-def fingerprint_of(path):
-    with open(path, "rb") as stream:
-        keys = openpgp.key_info(stream.read())
-    return keys[0]["fingerprint"]
+def _check_files(path, signature, skip_signature):
+    if not os.path.isfile(path):
+        raise Rejected(f"no image at {path}")
+    if not skip_signature and not os.path.isfile(signature):
+        raise Rejected(f"missing signature: {signature} does not exist (rkt needs a detached .asc next to the image)")
+
+
+def _image_type(path):
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(512)
+    except OSError as exc:
+        raise Rejected(f"{path}: {exc.strerror}") from None
+    if aci.detect_type(head) == "unknown":
+        raise Rejected(
+            f"{path}: not an ACI rkt can read: neither gzip, bzip2 nor xz, nor a tar with 'ustar' at byte 257 "
+            "(appc DetectFileType)"
+        )
+
+
+def _read_signature(signature):
+    try:
+        with open(signature, "rb") as stream:
+            data = stream.read(1 << 20)
+    except OSError as exc:
+        raise Rejected(f"{signature}: {exc.strerror}") from None
+    try:
+        return openpgp.read_signature(data)
+    except openpgp.GpgError as exc:
+        raise Rejected(f"{signature}: rkt cannot use this signature: {exc}") from None
+
+
+def _issuer(sig):
+    fingerprint = f" ({sig.issuer_fingerprint})" if sig.issuer_fingerprint else ""
+    return f"key ID {sig.issuer}{fingerprint}"
+
+
+def _check_signature(path, signature, trust_roots, accept_expired_keys):
+    """Steps 2 and 3: the signer, before the image is decompressed."""
+    sig, packet = _read_signature(signature)
+    _paths, by_id, unreadable = rkt_keystore.every_key(trust_roots)
+    candidates = {entity.fingerprint: entity for entity in by_id.get(sig.issuer, [])}
+    if not candidates:
+        skipped = f"; key files rkt cannot read: {'; '.join(unreadable[:3])}" if unreadable else ""
+        raise Rejected(
+            f"{path}: signed by {_issuer(sig)}, which is not trusted for this image: no key file rkt can read in "
+            f"{', '.join(trust_roots)} holds it{skipped}"
+        )
+    keyring = b"".join(entity.packets for entity in candidates.values())
+    try:
+        signer = openpgp.verify_detached(keyring, path, packet, accept_expired_keys)
+    except openpgp.GpgError as exc:
+        raise Rejected(f"{path}: {exc}") from None
+    signer["issuer"] = sig.issuer
+    return signer
+
+
+def _check_name(manifest, expected_name, expected_labels):
+    labels = {label["name"]: label["value"] for label in manifest.get("labels") or []}
+    if expected_name is not None and manifest["name"] != expected_name:
+        raise Rejected(f"image name is {manifest['name']!r}, expected {expected_name!r}")
+    for name, value in (expected_labels or {}).items():
+        if labels.get(name) != str(value):
+            raise Rejected(f"label {name} is {labels.get(name)!r}, expected {value!r}")
+    return labels
+
+
+def _check_trust(name, signer, trust_roots):
+    """Step 4: rkt's keyring for this name (loadKeyring) holds the signer, and rkt would use
+    the signing key (KeysByIdUsage with the signing flag)."""
+    try:
+        trusted = rkt_keystore.trusted_keys(name, trust_roots)
+    except rkt_keystore.KeystoreError as exc:
+        raise Rejected(f"trust store: rkt would fail to load the keys for {name!r}: {exc}") from None
+    if not trusted:
+        raise Rejected(
+            f"no key in {', '.join(trust_roots)} is trusted for {name!r} (root.d, or prefix.d/<a prefix of the name>)"
+        )
+    entry = trusted.get(signer["primary_fingerprint"])
+    if entry is None:
+        where = rkt_keystore.every_key(trust_roots)[0].get(signer["primary_fingerprint"], [])
+        found = f" (its key file: {', '.join(where)})" if where else ""
+        raise Rejected(
+            f"signed by key {signer['primary_fingerprint']}, which is not trusted for this image ({name}){found}; "
+            "rkt: openpgp: signature made by unknown entity"
+        )
+    entity = entry["entity"]
+    for key in entity.keys_by_id(signer["issuer"]):
+        problem = entity.signing_problem(key)
+        if problem:
+            raise Rejected(
+                f"rkt would not check the signature with key {key.fingerprint} of {entity.fingerprint}: {problem} "
+                "(rkt: openpgp: signature made by unknown entity)"
+            )
+    return entry
 
 
 def verify(
@@ -40,25 +140,34 @@ def verify(
     """The verified image's facts, or Rejected. Reads only."""
     signature = signature or f"{path}.asc"
     skip_signature = "image" in insecure_options or "all" in insecure_options
-    if not os.path.isfile(path):
-        raise Rejected(f"no image at {path}")
-    if not skip_signature and not os.path.isfile(signature):
-        raise Rejected(f"missing signature: {signature} does not exist (rkt needs a detached .asc next to the image)")
+    trust_roots = list(trust_roots)
+    _check_files(path, signature, skip_signature)
+    _image_type(path)
+    signer = None if skip_signature else _check_signature(path, signature, trust_roots, accept_expired_keys)
+    found = {}
+
+    def on_manifest(manifest):
+        found["labels"] = _check_name(manifest, expected_name, expected_labels)
+        if signer is not None:
+            found["trust"] = _check_trust(manifest["name"], signer, trust_roots)
+
     try:
-        image = aci.read_image(path)
+        image = aci.read_image(path, on_manifest)
     except aci.ImageError as exc:
         raise Rejected(f"{path}: {exc}") from None
+    except Rejected as exc:
+        raise Rejected(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise Rejected(f"{path}: {exc.strerror}") from None
+    return _result(path, image, found, signer)
+
+
+def _result(path, image, found, signer):
     manifest = image["manifest"]
-    labels = {label["name"]: label["value"] for label in manifest.get("labels") or []}
-    if expected_name is not None and manifest["name"] != expected_name:
-        raise Rejected(f"{path}: image name is {manifest['name']!r}, expected {expected_name!r}")
-    for name, value in (expected_labels or {}).items():
-        if labels.get(name) != str(value):
-            raise Rejected(f"{path}: label {name} is {labels.get(name)!r}, expected {value!r}")
     result = {
         "image_id": image["image_id"],
         "name": manifest["name"],
-        "labels": labels,
+        "labels": found["labels"],
         "app": manifest.get("app"),
         "size": image["size"],
         "uncompressed_size": image["uncompressed_size"],
@@ -67,29 +176,9 @@ def verify(
         "trusted_by": None,
         "warnings": [],
     }
-    if skip_signature:
+    if signer is None:
         result["warnings"].append(f"insecure_options: image: the signature of {path} was not checked")
         return result
-    try:
-        trusted = rkt_keystore.trusted_keys(manifest["name"], trust_roots, fingerprint_of)
-    except (rkt_keystore.KeystoreError, openpgp.GpgError) as exc:
-        raise Rejected(f"trust store: {exc}") from None
-    if not trusted:
-        raise Rejected(
-            f"no key in {', '.join(trust_roots)} is trusted for {manifest['name']!r} "
-            "(root.d, or prefix.d/<a prefix of the name>)"
-        )
-    keys = []
-    for entry in trusted.values():
-        with open(entry["path"], "rb") as stream:
-            keys.append(stream.read())
-    try:
-        signer = openpgp.verify_detached(keys, path, signature, accept_expired_keys)
-    except openpgp.GpgError as exc:
-        raise Rejected(f"{path}: {exc}") from None
-    entry = trusted.get(signer["primary_fingerprint"])
-    if entry is None:  # gpgv only had trusted keys; this would be a gpgv bug, refuse anyway
-        raise Rejected(f"{path}: signed by {signer['primary_fingerprint']}, not a key trusted for {manifest['name']!r}")
     result["signer"] = {"fingerprint": signer["primary_fingerprint"], "user_id": signer["user_id"]}
-    result["trusted_by"] = entry["trusted_by"]
+    result["trusted_by"] = found["trust"]["trusted_by"]
     return result

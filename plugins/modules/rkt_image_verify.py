@@ -10,18 +10,32 @@ module: rkt_image_verify
 short_description: Verify an ACI and its detached signature against rkt's trust store, as rkt would
 version_added: 0.1.0
 description:
-  - Reads the image once as a stream (never loaded into memory, never extracted), whatever its
-    compression (gzip, bzip2, xz or none, found by magic bytes), computes its image ID
-    (C(sha512-) and the sha512 of the uncompressed tar) and checks its layout and image manifest
-    against the appc spec - exactly C(manifest) and C(rootfs/) at the top, no duplicate entries,
-    no absolute or C(..) paths, no symlink climbing out of C(rootfs/), hard links only to entries
-    inside the image, C(acKind), a semantic C(acVersion), AC Identifier name and labels.
-  - Finds the keys rkt trusts for the image's name (C(root.d) keys, and C(prefix.d) keys by rkt's
-    own prefix rules, an empty local file masking a system key) and checks the detached signature
-    (armored or binary, as rkt accepts both) with C(gpgv) against a temporary keyring holding only
-    those keys, reading gpgv's status output. Expired and revoked keys are refused.
+  - Decides as rkt 1.30.0 and the appc spec v0.8.11 decide, before rkt sees the image; where it is
+    stricter, the refusal says so and the collection's docs/image-trust.md lists why.
+  - Checks the cheapest things first. The file type from its first 512 bytes (gzip, bzip2, xz, or
+    a tar with C(ustar) at byte 257, as appc's DetectFileType). Then the detached signature (armored
+    or binary; only its first packet counts, as in rkt) with C(gpgv), over the file as given and
+    against the keys of its issuer found in the trust stores, so that a bad signature is refused
+    before anything is decompressed. Then the image, read once as a stream (never loaded into
+    memory, never extracted) up to its manifest; then the keys rkt trusts for the manifest's name,
+    which must hold the signer; then the rest of the image.
+  - Reads the archive as rkt does - Go's compress/gzip and compress/bzip2, C(xz -d), Go's
+    archive/tar with its 1 MiB limit on PAX and GNU long-name headers - and computes the image ID
+    (C(sha512-) and the sha512 of the uncompressed tar). Decodes the manifest as Go's
+    encoding/json does (case-insensitive keys, the last duplicate wins, each one checked) into
+    appc's types, with every rule they check (AC Identifier and AC Name, semantic version, labels
+    and os/arch pairs, annotations, dependencies, the app section, isolators, ports). Checks the
+    layout as appc's ValidateArchive and rkt's renderer do.
+  - Reads the trust stores as rkt does (C(root.d) keys, and C(prefix.d) keys by rkt's own prefix
+    rules, an empty local file masking a system key, symlinks and directories as Go's
+    filepath.Walk sees them, ASCII-armored key files only, and only keys rkt's OpenPGP library can
+    read - not EdDSA, not Curve25519 subkeys, not ECDSA primary keys). A store rkt would fail to
+    load fails here, naming the file and the reason.
+  - Refuses bad signatures, unknown keys, keys rkt would not use (revoked, or whose flags do not
+    allow signing), expired keys (unless O(accept_expired_keys)); a refusal repeats what C(gpgv)
+    reported.
   - Fails on any rejection, with a message that names the problem. Only reads.
-  - Needs C(gpg) and C(gpgv) on the managed host, and says so when they are missing.
+  - Needs C(gpgv) on the managed host (Debian's C(gpgv) package), and says so when it is missing.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
 extends_documentation_fragment:
@@ -87,7 +101,9 @@ labels:
   returned: success
   type: dict
 app:
-  description: The manifest's C(app) section, when it has one.
+  description:
+    - The manifest's C(app) section as rkt reads it (keys named as in the appc schema), when it has
+      one.
   returned: success
   type: dict
 signer:
@@ -148,6 +164,8 @@ def main():
         )
     except Rejected as exc:
         module.fail_json(msg=f"image rejected: {exc}")
+    except Exception as exc:  # a last resort: no input may end in a traceback
+        module.fail_json(msg=f"image rejected: {params['path']}: unexpected {type(exc).__name__}: {exc}")
     for warning in result.pop("warnings"):
         module.warn(warning)
     module.exit_json(changed=False, **result)

@@ -60,3 +60,29 @@ class Keys:
         args = ["--detach-sign", "--local-user", self.fingerprints[name], "--output", str(out), str(path)]
         self.gpg(*(["--armor"] if armor else []), *args, faked_time=faked_time)
         return out
+
+    def public_binary(self, name):
+        return self.gpg("--export", self.fingerprints[name])
+
+    def public_of(self, *names):
+        """One armored block holding the keys of `names`, in that order."""
+        return self.gpg("--armor", "--export", *(self.fingerprints[name] for name in names))
+
+    def toggle_usage(self, name, *letters):
+        """Toggle the primary key's usage flags (S sign, C certify...) through --edit-key."""
+        script = "change-usage\n" + "".join(f"{letter}\n" for letter in letters) + "Q\nsave\n"
+        self.gpg("--expert", "--command-fd", "0", "--edit-key", self.fingerprints[name], data=script.encode())
+
+    def add_subkey(self, name, algorithm="rsa2048", usage="sign"):
+        """A new subkey; returns its fingerprint."""
+        fingerprint = self.fingerprints[name]
+        self.gpg("--quick-add-key", fingerprint, algorithm, usage, "never")
+        listing = self.gpg("--with-colons", "--list-keys", fingerprint).decode()
+        return [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")][-1].lower()
+
+    def sign_with_key(self, fingerprint, path, armor=True):
+        """Sign with exactly this (sub)key (the trailing ! stops gpg from choosing another)."""
+        out = Path(f"{path}.asc")
+        args = ["--detach-sign", "--local-user", f"{fingerprint}!", "--output", str(out), str(path)]
+        self.gpg(*(["--armor"] if armor else []), *args)
+        return out
