@@ -38,6 +38,7 @@ lab-mirror: deps
 
 lab-down:
 	[ ! -f $${LAB_DIR:-/var/tmp/rktnetes-lab}/registry/registry.pid ] || $(PY) tests/lab/registry.py stop $${LAB_DIR:-/var/tmp/rktnetes-lab}/registry
+	[ ! -d $${LAB_DIR:-/var/tmp/rktnetes-lab}/dns ] || $(PY) tests/lab/dns.py stop $${LAB_DIR:-/var/tmp/rktnetes-lab}/dns
 	tests/lab/labctl down
 
 lab-status:

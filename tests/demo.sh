@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: bring up the lab's three hosts and run playbooks/site.yml on them, then verify.yml.
 # Kubernetes and rkt come from RKTNETES_ARTIFACTS_DIR (default /var/cache/rktnetes/artifacts) when
-# it holds them; self-built ones (v1.10.5-local, 1.30.0-local with stage1-host, docs/artifacts.md)
+# it holds them; self-built ones (their labels in tests/lab/self-built.yml, docs/artifacts.md)
 # get their stage1 signed by a key of the lab, and an image registry on the lab bridge serves the
 # image verify.yml runs.
 set -euo pipefail
@@ -14,16 +14,22 @@ tests/lab/labctl up
 tests/lab/labctl wait
 start=$SECONDS
 mirror=$lab_dir/mirror
+self_built=tests/lab/self-built.yml
+label() { sed -n "s/^$1: //p" "$self_built"; }
+kubernetes=$(label rktnetes_kubernetes_version)
+rkt=$(label rktnetes_rkt_version)
+coredns=$(label rktnetes_coredns_version)
 extra=()
-if [ -f "$mirror/kubernetes/v1.10.5-local/kubernetes-server-linux-amd64.tar.gz" ] &&
-   [ -f "$mirror/rkt/v1.30.0-local/stage1-host-1.30.0-local-linux-amd64.aci" ]; then
-    python3 tests/lab/rkt_fixtures.py "$mirror" "$lab_dir/demo-rkt" 1.30.0-local
-    image=$(python3 tests/lab/registry.py start "$lab_dir/registry" 10.200.0.1 5443)
-    cat > "$lab_dir/demo-vars.yml" <<EOV
-# Written by tests/demo.sh: the self-built Kubernetes and rkt of RKTNETES_ARTIFACTS_DIR.
-rktnetes_kubernetes_version: v1.10.5-local
-rktnetes_rkt_version: 1.30.0-local
-rktnetes_stage1_flavor: host
+if [ -f "$mirror/kubernetes/$kubernetes/kubernetes-server-linux-amd64.tar.gz" ] &&
+   [ -f "$mirror/rkt/v$rkt/stage1-host-$rkt-linux-amd64.aci" ]; then
+    python3 tests/lab/rkt_fixtures.py "$mirror" "$lab_dir/demo-rkt" "$rkt"
+    # The registry also serves the mirror's images (CoreDNS: lab hosts reach no other registry),
+    # and the lab's upstream DNS server answers what CoreDNS forwards.
+    image=$(python3 tests/lab/registry.py start "$lab_dir/registry" 10.200.0.1 5443 "$mirror/images")
+    python3 tests/lab/dns.py start "$lab_dir/dns" 10.200.0.1
+    { echo "# Written by tests/demo.sh: the self-built Kubernetes and rkt of RKTNETES_ARTIFACTS_DIR."
+      grep -v -e '^#' -e '^---' -e '^rktnetes_coredns_version:' "$self_built"; } > "$lab_dir/demo-vars.yml"
+    cat >> "$lab_dir/demo-vars.yml" <<EOV
 rkt_stage1_key:
   prefix: coreos.com/rkt
   fingerprint: $(cat "$lab_dir/demo-rkt/mirror-key.fpr")
@@ -32,7 +38,10 @@ rkt_stage1_key:
 rkt_stage1_accept_expired_key: false
 rkt_registry_ca_certificates: [$lab_dir/registry/ca.crt]
 rktnetes_verify_image: $image
+rktnetes_image_registry: 10.200.0.1:5443
 EOV
+    # The self-built CoreDNS, when RKTNETES_ARTIFACTS_DIR has it (docs/artifacts.md).
+    [ ! -f "$mirror/images/coredns/$coredns/manifest.json" ] || echo "rktnetes_coredns_version: $coredns" >> "$lab_dir/demo-vars.yml"
     extra=(-e "@$lab_dir/demo-vars.yml")
 fi
 missing=$(mktemp)

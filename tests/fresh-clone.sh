@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The check a new user's machine makes: clone this repository's HEAD into an empty temporary folder
-# (nothing beside it, no .venv, no ../shared), then run the README's test command there.
+# (nothing beside it: no .venv, no sibling folders), then run the README's test command there.
 #   tests/fresh-clone.sh [TARGET...]      default target: test (any make target, e.g. unit lint)
 # Commit first: only what is committed is cloned. The clone is removed when it passes; on a failure
 # it stays for reading (its logs: <clone>/.build/test-logs/). Run it before calling a change done.

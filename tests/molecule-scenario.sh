@@ -19,4 +19,8 @@ if [ -f "$requires" ]; then
     fi
     export RKTNETES_ARTIFACTS_DIR=$dir
 fi
+# The cluster scenario deploys the older of two Kubernetes builds when both are there, and upgrades.
+if [ -f "$dir/kubernetes/v1.10.4-local/kubernetes-server-linux-amd64.tar.gz" ]; then
+    export RKTNETES_LAB_KUBERNETES_FROM=v1.10.4-local
+fi
 exec molecule test -s "$name"

@@ -40,7 +40,7 @@ step() {
 lint() {
     step ruff ruff check .
     step ruff-format ruff format --check .
-    step shellcheck shellcheck tests/*.sh tests/flags/*.sh roles/*/files/*.sh tests/lab/labctl tests/lab/base/build-base.sh \
+    step shellcheck shellcheck tests/*.sh tests/flags/*.sh roles/*/files/*.sh roles/kubelet/files/rktnetes-api-watchdog tests/lab/labctl tests/lab/base/build-base.sh \
         tests/lab/base/files/lab-sysctl-shield tests/lab/mirror/build-mirror.sh .ci/run
     step ansible-lint ansible-lint --profile production
 }

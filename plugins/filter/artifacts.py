@@ -22,6 +22,62 @@ def artifact_plan(
     )
 
 
+def image_reference(entry, registry="", by_digest=False):
+    """Where an image entry of the plan comes from: by tag (what nodes pull) or by digest."""
+    if not isinstance(entry, dict) or entry.get("kind") != "image" or not entry.get("checksum"):
+        raise AnsibleFilterError("image_reference: expects an image entry of the artifacts plan, with its digest")
+    return artifacts.image_reference(entry, registry or "", bool(by_digest))
+
+
+def artifact_install_problems(install, plan):
+    """What is wrong with an artifacts_install list against the plan: a file the table does not list
+    for that artifact. One message per file, naming the artifact and the files it has."""
+    if not isinstance(install, list) or not isinstance(plan, dict):
+        raise AnsibleFilterError("artifact_install_problems: expects the artifacts_install list and the artifacts plan")
+    problems = []
+    for item in install:
+        if not isinstance(item, dict) or "artifact" not in item:
+            raise AnsibleFilterError(f"artifact_install_problems: {item!r} is not an {{artifact, files, dest}} entry")
+        entry = next(
+            (entry for entry in (plan.get("artifacts") or {}).values() if entry.get("name") == item["artifact"]), None
+        )
+        if entry is None:  # not in the plan: the plan's own problems name it
+            continue
+        known = list(entry.get("files") or {})
+        problems.extend(
+            f"artifacts_install: {item['artifact']} has no file {name} (the table lists {', '.join(known)})"
+            for name in item.get("files") or []
+            if name not in known
+        )
+    return problems
+
+
+def artifact_install_files(install, plan, cache_dir, arch="amd64"):
+    """The artifacts_install list as the files of the controller's cache each goes to on the host:
+    [{src, dest, mode}], in the order asked for."""
+    if not isinstance(install, list) or not isinstance(plan, dict):
+        raise AnsibleFilterError("artifact_install_files: expects the artifacts_install list and the artifacts plan")
+    files = []
+    for item in install:
+        entry = (plan.get("artifacts") or {}).get(f"{item['artifact']}/{arch}")
+        if entry is None:
+            raise AnsibleFilterError(f"artifact_install_files: the plan has no {item['artifact']} for {arch}")
+        files.extend(
+            {
+                "src": f"{cache_dir}/{entry['cache_dir']}/files/{name}",
+                "dest": f"{item['dest'].rstrip('/')}/{name}",
+                "mode": item.get("mode", "0755"),
+            }
+            for name in item["files"]
+        )
+    return files
+
+
 class FilterModule:
     def filters(self):
-        return {"artifact_plan": artifact_plan}
+        return {
+            "artifact_install_files": artifact_install_files,
+            "artifact_plan": artifact_plan,
+            "image_reference": image_reference,
+            "artifact_install_problems": artifact_install_problems,
+        }

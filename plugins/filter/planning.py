@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils import addressing, preflight_checks
+from ansible_collections.rktnetes.cluster.plugins.module_utils import addressing, host_probe, preflight_checks
 
 
 def _planned(function):
@@ -46,10 +46,48 @@ def overlapping_networks(named_cidrs):
     return [list(pair) for pair in addressing.overlapping(named_cidrs)]
 
 
+def node_ips(hosts, hostvars):
+    """{host: node IP} as preflight decides it: rktnetes_node_ip, else ansible_host, else the name.
+    For runs without preflight's plan (an etcd-only cluster); otherwise use preflight_plan.node_ips."""
+    ips = {}
+    for host in hosts:
+        variables = hostvars[host]
+        ips[host] = variables.get("rktnetes_node_ip") or variables.get("ansible_host") or host
+    return ips
+
+
+def host_list(value):
+    """Host names from "a,b" (an extra variable, an AWX survey answer) or a list; blanks dropped."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def cluster_preflight(groups, hosts, settings):
     """{'problems': [...], 'plan': {...}}: every inventory/settings problem at once, and the plan."""
-    problems, plan = preflight_checks.check_cluster(groups, hosts, settings)
+    try:
+        problems, plan = preflight_checks.check_cluster(groups, hosts, settings)
+    except Exception as exc:  # a bug must still stop the play with a message, not a traceback
+        return {
+            "problems": [
+                f"preflight could not check the inventory and settings: {type(exc).__name__}: {exc}. Nothing was "
+                "changed; this is a bug in rktnetes.cluster's preflight, please report it with the values it names"
+            ],
+            "plan": {},
+        }
     return {"problems": problems, "plan": plan}
+
+
+def mirror_problem(mirror, variable="artifacts_mirror"):
+    """'' when `mirror` is empty, an existing absolute directory on the controller or an http(s)://
+    base URL; else the problem, naming `variable`, the value and what to do."""
+    return preflight_checks.mirror_problem(mirror, variable) or ""
+
+
+def host_problems(probe, limits):
+    """The problems of one host's preflight probe (its JSON, parsed) against `limits`."""
+    return host_probe.host_problems(probe, limits)
 
 
 class FilterModule:
@@ -62,6 +100,10 @@ class FilterModule:
                 ipam_capacity,
                 node_subnet_capacity,
                 overlapping_networks,
+                node_ips,
+                host_list,
                 cluster_preflight,
+                host_problems,
+                mirror_problem,
             )
         }

@@ -173,12 +173,49 @@ def unpack(entry, archive_path, archive_digest, files_dir, wanted=None):
     return digests
 
 
-def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False, only=None):
+def _signature(path):
+    """What changes whenever a file's content can have changed: inode, size, mtime and ctime (ctime
+    cannot be set back from user space). None for a missing file."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return [status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+
+
+def signatures(archive_path, files_dir):
+    """The stat signatures of the cached file, the manifest and every unpacked file, after a check."""
+    manifest = _read_manifest(files_dir)
+    names = sorted(manifest.get("files", {}))
+    return {
+        "path": archive_path,
+        "archive": _signature(archive_path),
+        "manifest": _signature(os.path.join(files_dir, MANIFEST)),
+        "files": {name: _signature(os.path.join(files_dir, name)) for name in names},
+    }
+
+
+def still_verified(verified, entry, archive_path, files_dir, only):
+    """True when an earlier check of this run (its `signatures`) still holds: nothing it hashed has
+    changed since (same signatures) and it covered every file asked for now."""
+    if not verified or not verified.get("archive"):
+        return False
+    now = signatures(archive_path, files_dir)
+    asked = set(entry["files"]) if only is None else set(only)
+    return now == verified and asked <= set(now["files"])
+
+
+def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False, only=None, verified=None):
     """Bring one artifact into the cache with the files `only` names (default all) unpacked.
-    Returns what happened; raises FetchError on failure."""
+    `verified`: the signatures an earlier call of this run returned; when nothing changed since,
+    the hashing is not done again. Returns what happened (with the new signatures); raises
+    FetchError on failure."""
     archive_path = os.path.join(cache_root, entry["cache_file"])
     files_dir = os.path.join(cache_root, entry["cache_dir"], "files")
     result = {"path": archive_path, "files_dir": files_dir, "downloaded": False, "replaced": False, "unpacked": False}
+    if still_verified(verified, entry, archive_path, files_dir, only):
+        result["verified"] = verified
+        return result
     present = os.path.exists(archive_path)
     if not cached_file_ok(entry, archive_path):
         result["downloaded"] = True
@@ -194,4 +231,7 @@ def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False, o
         result["unpacked"] = True
         if not check_mode:
             unpack(entry, archive_path, archive_digest, files_dir, wanted)
+    # What a later call of the same run may trust, unless in check mode something is still missing.
+    complete = not (check_mode and result["unpacked"])
+    result["verified"] = signatures(archive_path, files_dir) if complete else {}
     return result

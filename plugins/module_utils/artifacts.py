@@ -99,7 +99,15 @@ def resolve(catalog, name, version, arch, mirror="", mirror_sums=None):
             f"{name} is not published upstream: build it yourself and serve it from a mirror "
             f"(artifacts_mirror) at {mirror_path}, with its checksum in the mirror's checksum file"
         )
-    url = _fill(entry["url"], fields, name, "url") if entry.get("url") else f"(none: {name} is not published upstream)"
+    kind = entry.get("kind", "file")
+    if kind == "image":
+        # A container image: its checksum is the digest of its manifest (the manifest.json of a
+        # mirror's skopeo dir: layout), which the nodes pull it by.
+        url = f"docker://{entry['repository']}:{wanted}"
+    elif entry.get("url"):
+        url = _fill(entry["url"], fields, name, "url")
+    else:
+        url = f"(none: {name} is not published upstream)"
     integrity = entry.get("integrity", "checksum")
     checksum, checksum_source = None, integrity
     if integrity == "checksum":
@@ -122,6 +130,8 @@ def resolve(catalog, name, version, arch, mirror="", mirror_sums=None):
     return {
         "key": f"{name}/{arch}",
         "name": name,
+        "kind": kind,
+        "repository": entry.get("repository"),
         "component": component,
         "version": wanted,
         "arch": arch,
@@ -130,7 +140,7 @@ def resolve(catalog, name, version, arch, mirror="", mirror_sums=None):
         "source": join_location(mirror, mirror_path) if mirror else url,
         "checksum": checksum,
         "checksum_source": checksum_source,
-        "archive": bool(entry.get("archive", True)),
+        "archive": kind == "file" and bool(entry.get("archive", True)),
         "files": files,
         "cache_dir": f"{name}/{wanted}/{arch}",
         "cache_file": f"{name}/{wanted}/{arch}/{mirror_path.rsplit('/', 1)[-1]}",
@@ -179,3 +189,18 @@ def plan(
         "problems": problems,
         "versions": dict(versions or {}),
     }
+
+
+def image_reference(entry, registry="", by_digest=False):
+    """Where an image entry comes from: <registry or upstream>/<path>:<version>, or @<digest>.
+
+    Nodes pull the tag: the v1.10 kubelet's rkt runtime finds a fetched image by its tag only, so
+    the rkt_docker_image module holds what the tag gives to the pinned digest on every node first.
+    `registry` (host[:port], e.g. an air-gapped site's own) replaces the upstream registry."""
+    repository = entry["repository"]
+    host, _slash, path = repository.partition("/")
+    if "." not in host and ":" not in host and host != "localhost":
+        host, path = "docker.io", repository  # a Docker Hub short name
+    if registry:
+        host = str(registry).rstrip("/")
+    return f"{host}/{path}@{entry['checksum']}" if by_digest else f"{host}/{path}:{entry['version']}"

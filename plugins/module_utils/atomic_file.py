@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 
@@ -18,6 +19,22 @@ def write_atomically(path, data, mode, uid=None, gid=None, prefix=".tmp-"):
                 os.fchown(stream.fileno(), uid, gid)
             os.fchmod(stream.fileno(), mode)
             stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def copy_atomically(source, path, mode, uid=None, gid=None, prefix=".tmp-"):
+    """The file `source` at `path`, as write_atomically does, streamed (binaries of 100 MB and more)."""
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=prefix)
+    try:
+        with os.fdopen(handle, "wb") as stream, open(source, "rb") as data:
+            if uid is not None:
+                os.fchown(stream.fileno(), uid, gid)
+            os.fchmod(stream.fileno(), mode)
+            shutil.copyfileobj(data, stream, 1 << 20)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

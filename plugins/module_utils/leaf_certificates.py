@@ -81,7 +81,13 @@ def load_authority(directory, ca):
             key = serialization.load_pem_private_key(stream.read(), password=None)
     except (OSError, ValueError) as error:
         raise LeafError(f"CA {ca}: cannot read {' / '.join(paths)} ({error}); the pki role makes them") from error
+    if public_der(cert.public_key()) != public_der(key.public_key()):
+        raise LeafError(f"CA {ca}: {paths[1]} is not the key of {paths[0]}; put the matching pair back")
     return cert, key
+
+
+def public_der(public_key):
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def extension_value(cert, kind):
@@ -102,10 +108,7 @@ def signed_by(cert, ca_cert):
 def reasons_to_issue(cert, key, ca_cert, leaf, now, renew_days):
     """Why `cert` no longer does for `leaf` (an empty list: keep it)."""
     reasons = []
-    public = serialization.PublicFormat.SubjectPublicKeyInfo
-    if cert.public_key().public_bytes(serialization.Encoding.DER, public) != key.public_key().public_bytes(
-        serialization.Encoding.DER, public
-    ):
+    if public_der(cert.public_key()) != public_der(key.public_key()):
         reasons.append("key")
     if not signed_by(cert, ca_cert):
         reasons.append("CA")

@@ -62,6 +62,14 @@ options:
       - Verify HTTPS certificates.
     type: bool
     default: true
+  verified:
+    description:
+      - The RV(verified) an earlier call of the same run returned for this artifact. When the cached
+        file, the manifest and every unpacked file still have the inode, size, mtime and ctime that
+        call saw, and it covered the files asked for now, nothing is hashed again.
+      - Never carry it from one run to the next; every run verifies each artifact at least once.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -94,6 +102,13 @@ unpacked:
   description: Whether the files for the hosts were (or would be) unpacked again.
   returned: success
   type: bool
+verified:
+  description:
+    - The stat signatures of what this call verified (the cached file, the manifest, the unpacked
+      files), for O(verified) of a later call in the same run; empty when check mode left files
+      missing.
+  returned: success
+  type: dict
 """
 
 import traceback
@@ -133,6 +148,7 @@ def main():
             "mirror": {"type": "str", "default": ""},
             "timeout": {"type": "int", "default": 60},
             "validate_certs": {"type": "bool", "default": True},
+            "verified": {"type": "dict", "default": {}},
         },
         supports_check_mode=True,
     )
@@ -146,6 +162,7 @@ def main():
             params["timeout"],
             module.check_mode,
             params["files"],
+            params["verified"],
         )
     except (FetchError, ArtifactError) as exc:
         module.fail_json(msg=str(exc))

@@ -4,7 +4,10 @@ rkt_registry_ca_certificates), on the lab bridge, holding a busybox image built 
 busybox-static and pushed with skopeo. The layer tar has no "." root entry: rkt's docker2aci loops
 forever on one (docs/architecture.md, "Known limits").
 
-usage: registry.py start STATE_DIR ADDRESS PORT   (CA, certificate, image, registry, push)
+It also pushes every image a mirror holds in skopeo's dir: layout (images/<path>/<tag>/, e.g. the
+self-built CoreDNS of docs/artifacts.md) as <path>:<tag>, keeping its manifest digest.
+
+usage: registry.py start STATE_DIR ADDRESS PORT [MIRROR_IMAGES_DIR]   (CA, certificate, images, registry, push)
        registry.py stop STATE_DIR"""
 
 import contextlib
@@ -31,7 +34,10 @@ from rkt_fixtures import busybox_binary
 
 REPOSITORY = "rktnetes/busybox"
 TAG = "verify"
-APPLETS = ("sh", "echo", "hostname", "nc", "ping", "sleep", "cat", "ls", "ip", "wget")
+APPLETS = (
+    "sh", "echo", "hostname", "nc", "ping", "sleep", "cat", "ls", "ip", "wget", "nslookup", "timeout", "awk", "sort",
+    "httpd", "mkdir",
+)  # fmt: skip
 
 
 def name(common_name):
@@ -143,7 +149,15 @@ def wait_listening(address, port, seconds=30):
     sys.exit(f"registry: nothing listens on {address}:{port} after {seconds}s (see registry.log)")
 
 
-def start(state, address, port):
+def push(source, reference, certs):
+    subprocess.run(
+        ["skopeo", "copy", "--quiet", "--format", "v2s2", "--dest-cert-dir", str(certs), f"dir:{source}",
+         f"docker://{reference}"],
+        check=True,
+    )  # fmt: skip
+
+
+def start(state, address, port, images=None):
     stop(state)
     state.mkdir(parents=True, exist_ok=True)
     certificates(state, address)
@@ -171,11 +185,11 @@ def start(state, address, port):
     certs = state / "certs"
     certs.mkdir()
     (certs / "ca.crt").write_bytes((state / "ca.crt").read_bytes())
-    subprocess.run(
-        ["skopeo", "copy", "--quiet", "--format", "v2s2", "--dest-cert-dir", str(certs), f"dir:{state / 'image'}",
-         f"docker://{address}:{port}/{REPOSITORY}:{TAG}"],
-        check=True,
-    )  # fmt: skip
+    push(state / "image", f"{address}:{port}/{REPOSITORY}:{TAG}", certs)
+    for manifest in sorted(Path(images).glob("**/manifest.json")) if images else []:
+        tag_dir = manifest.parent
+        path = tag_dir.parent.relative_to(images)
+        push(tag_dir, f"{address}:{port}/{path}:{tag_dir.name}", certs)
     print(f"docker://{address}:{port}/{REPOSITORY}:{TAG}")
 
 
@@ -190,8 +204,8 @@ def stop(state):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "start":
-        start(Path(sys.argv[2]), sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "start":
+        start(Path(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) == 6 else None)
     elif len(sys.argv) == 3 and sys.argv[1] == "stop":
         stop(Path(sys.argv[2]))
     else:

@@ -152,6 +152,64 @@ CASES = [
     ("dns-equals-api", None, {"rktnetes_cluster_dns_ip": "10.96.0.1"}, "rktnetes_cluster_dns_ip"),
     ("pod-subnet-outside", host_vars("pf-2", rktnetes_pod_subnet="10.9.0.0/24"), {}, "pod subnet of pf-2"),
     ("pod-subnet-shared", host_vars("pf-2", "pf-3", rktnetes_pod_subnet="10.244.7.0/24"), {}, "also the subnet of"),
+    # Node IPs that can never be a node's (kubelet v1.10 validateNodeIP) or that lie in the
+    # cluster's own networks; one address family (no dual stack in v1.10, an IPv4 pod network).
+    ("node-ip-unspecified", host_vars("pf-2", rktnetes_node_ip="0.0.0.0"), {}, "0.0.0.0 is the unspecified"),  # noqa: S104
+    ("node-ip-loopback", host_vars("pf-2", rktnetes_node_ip="127.0.0.1"), {}, "of pf-2: 127.0.0.1 is a loopback"),
+    ("node-ip-multicast", host_vars("pf-2", rktnetes_node_ip="239.1.2.3"), {}, "239.1.2.3 is a multicast address"),
+    ("node-ip-link-local", host_vars("pf-2", ansible_host="169.254.3.4"), {}, "169.254.3.4 is a link-local address"),
+    ("node-ip-broadcast", host_vars("pf-2", rktnetes_node_ip="255.255.255.255"), {}, "the limited broadcast address"),
+    ("node-ip-zone", host_vars("pf-2", rktnetes_node_ip="2001:db8::1%eth0"), {}, "carries an interface zone"),
+    ("node-ip-in-cluster-cidr", host_vars("pf-2", rktnetes_node_ip="10.244.3.7"), {}, "inside rktnetes_cluster_cidr"),
+    ("node-ip-in-service-cidr", host_vars("pf-2", rktnetes_node_ip="10.96.0.77"), {}, "inside rktnetes_service_cidr"),
+    ("node-ip-ipv6", host_vars("pf-2", rktnetes_node_ip="fd00::12"), {}, "fd00::12 is an IPv6 address while"),
+    (
+        "service-cidr-ipv6",
+        None,
+        {"rktnetes_service_cidr": "fd00::/108"},
+        "rktnetes_service_cidr: fd00::/108 is an IPv6",
+    ),
+    ("node-network-ipv6", None, {"rktnetes_node_network": "fd00::/64"}, "rktnetes_node_network: fd00::/64 is an IPv6"),
+    # kube-apiserver v1.10: --service-cluster-ip-range of at most 2^20 addresses, and the
+    # kubernetes service on its first address.
+    ("service-cidr-too-large", None, {"rktnetes_service_cidr": "10.0.0.0/11"}, "10.0.0.0/11 is too large"),
+    ("api-service-ip-not-first", None, {"rktnetes_api_service_ip": "10.96.0.2"}, "10.96.0.2 is not the first address"),
+    ("cluster-cidr-loopback", None, {"rktnetes_cluster_cidr": "127.64.0.0/16"}, "127.64.0.0/16 overlaps loopback"),
+    ("service-cidr-multicast", None, {"rktnetes_service_cidr": "224.1.0.0/16"}, "224.1.0.0/16 overlaps multicast"),
+    ("cidr-without-prefix", None, {"rktnetes_cluster_cidr": "10.244.0.0"}, "'10.244.0.0' is not a network in CIDR"),
+    # Settings that reach a flag or a file.
+    (
+        "domain-upper-case",
+        None,
+        {"rktnetes_cluster_domain": "Cluster.Local"},
+        "rktnetes_cluster_domain: 'Cluster.Local'",
+    ),
+    ("domain-trailing-dot", None, {"rktnetes_cluster_domain": "cluster.local."}, "rktnetes_cluster_domain: 'cluster"),
+    ("api-port-kubelet", None, {"rktnetes_api_server_port": 10250}, "rktnetes_api_server_port: 10250 is the kubelet's"),
+    ("api-lb-port-nodeport", None, {"rktnetes_api_lb_port": 30443}, "rktnetes_api_lb_port: 30443 is in the NodePort"),
+    ("api-url-invalid", None, {"rktnetes_api_server_url": "https://[::1"}, "rktnetes_api_server_url: 'https://[::1'"),
+    (
+        "registry-port",
+        None,
+        {"rktnetes_image_registry": "r.example:70000"},
+        "rktnetes_image_registry: 'r.example:70000'",
+    ),
+    (
+        "cni-version-syntax",
+        None,
+        {"rktnetes_cni_plugins_version": "../1.1.1"},
+        "rktnetes_cni_plugins_version: '../1.1.1'",
+    ),
+    (
+        "coredns-version-number",
+        None,
+        {"rktnetes_coredns_version": 1.2},
+        "rktnetes_coredns_version: 1.2 is not a version",
+    ),
+    # artifacts_mirror: an absolute directory on the controller or an http(s):// URL.
+    ("mirror-relative", None, {"artifacts_mirror": "srv/mirror"}, "artifacts_mirror: 'srv/mirror' is a relative path"),
+    ("mirror-ftp", None, {"artifacts_mirror": "ftp://mirror.example/r"}, "'ftp://mirror.example/r' is a ftp: URL"),
+    ("mirror-missing-dir", None, {"artifacts_mirror": "/nonexistent/rktnetes"}, "is not a directory on the controller"),
     ("command-missing", None, {"preflight_required_commands": ["nsenter", "no-such-tool"]}, "no-such-tool"),
     ("disk-too-small", None, {"preflight_rkt_min_free_gib": 1000000}, "preflight_rkt_min_free_gib"),
     ("systemd-too-old", None, {"preflight_min_systemd_version": 999}, "preflight_min_systemd_version"),

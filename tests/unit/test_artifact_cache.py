@@ -220,3 +220,60 @@ def test_an_archive_lacking_a_file_nobody_asked_for_is_fine(tmp_path):
         artifact_cache.ensure(entry, str(tmp_path / "c"), urllib_opener, str(root), only=["missing"])
     with pytest.raises(artifact_cache.FetchError, match="has no file nope"):
         artifact_cache.ensure(entry, str(tmp_path / "c"), urllib_opener, str(root), only=["nope"])
+
+
+def counting_digests(monkeypatch):
+    """Count the files artifact_cache hashes (the cost a check of this run spares later calls)."""
+    calls = []
+    real = artifact_cache.digest_file
+
+    def digest(path, algorithm):
+        calls.append(os.path.basename(path))
+        return real(path, algorithm)
+
+    monkeypatch.setattr(artifact_cache, "digest_file", digest)
+    return calls
+
+
+def test_a_later_call_of_the_run_trusts_an_unchanged_check(tmp_path, mirror, monkeypatch):
+    root, checksum = mirror
+    entry, cache = entry_for(root, checksum), str(tmp_path / "cache")
+    first = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd", "etcdctl"])
+    calls = counting_digests(monkeypatch)
+    again = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"], verified=first["verified"])
+    assert calls == [] and again["verified"] == first["verified"]
+    assert (again["downloaded"], again["unpacked"]) == (False, False)
+    # Without the earlier result (a new run), everything is hashed again.
+    artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
+    assert sorted(set(calls)) == ["etcd", "etcd-v9.9.9-linux-amd64.tar.gz", "etcdctl"]
+
+
+def test_a_file_changed_since_the_check_is_verified_again(tmp_path, mirror, monkeypatch):
+    root, checksum = mirror
+    entry, cache = entry_for(root, checksum), str(tmp_path / "cache")
+    first = artifact_cache.ensure(entry, cache, urllib_opener, str(root))
+    files_dir = os.path.join(cache, entry["cache_dir"], "files")
+    with open(os.path.join(files_dir, "etcd"), "r+b") as stream:  # same size, new bytes
+        stream.write(b"X")
+    calls = counting_digests(monkeypatch)
+    again = artifact_cache.ensure(entry, cache, urllib_opener, str(root), verified=first["verified"])
+    assert again["unpacked"] and "etcd" in calls
+    with open(os.path.join(files_dir, "etcd"), "rb") as stream:
+        assert stream.read() == FILES["etcd"]
+
+
+def test_a_check_that_did_not_cover_the_files_asked_for_now_is_not_trusted(tmp_path, mirror):
+    root, checksum = mirror
+    entry, cache = entry_for(root, checksum), str(tmp_path / "cache")
+    first = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
+    assert sorted(first["verified"]["files"]) == ["etcd"]
+    again = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"], verified=first["verified"])
+    assert again["unpacked"] and sorted(again["verified"]["files"]) == ["etcd", "etcdctl"]
+
+
+def test_check_mode_with_files_missing_gives_nothing_to_trust(tmp_path, mirror):
+    root, checksum = mirror
+    entry, cache = entry_for(root, checksum), str(tmp_path / "cache")
+    artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
+    result = artifact_cache.ensure(entry, cache, urllib_opener, str(root), check_mode=True, only=["etcdctl"])
+    assert result["unpacked"] and result["verified"] == {}

@@ -12,14 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 TABLE_FILE = ROOT / "roles" / "artifacts" / "vars" / "main.yml"
 CATALOG = yaml.safe_load(TABLE_FILE.read_text())["artifacts_catalog"]
 DEFAULTS = yaml.safe_load((ROOT / "roles" / "artifacts" / "defaults" / "main.yml").read_text())
-VERSIONS = {"kubernetes": "v1.10.13", "rkt": "1.30.0", "etcd": "3.4.13", "cni_plugins": "1.1.1"}
+VERSIONS = {"kubernetes": "v1.10.13", "rkt": "1.30.0", "etcd": "3.4.13", "cni_plugins": "1.1.1", "coredns": "1.1.3"}
 ETCD_SUM = "sha256:" + "ab" * 32
 
 
 def test_default_versions_are_pinned_for_amd64():
     result = artifacts.plan(CATALOG, VERSIONS, ["amd64"], stage1_flavor="coreos")
     assert result["problems"] == []
-    expected = ["cni_plugins", "etcd", "kubernetes", "rkt", "rkt_signing_key", "rkt_stage1_coreos_signature"]
+    expected = ["cni_plugins", "coredns", "etcd", "kubernetes", "rkt", "rkt_signing_key", "rkt_stage1_coreos_signature"]
     assert result["problems"] == []
     assert sorted(result["artifacts"]) == [f"{name}/amd64" for name in expected]
 
@@ -36,8 +36,11 @@ def test_stage1_host_comes_only_from_a_mirror():
 
 
 def test_role_defaults_choose_the_versions_this_test_checks():
+    """The artifacts role reads rktnetes_<component>_version, which the rktnetes role defaults."""
+    cluster = yaml.safe_load((ROOT / "roles" / "rktnetes" / "defaults" / "main.yml").read_text())
     for component, version in VERSIONS.items():
-        assert f"default('{version}')" in DEFAULTS["artifacts_versions"][component]
+        assert DEFAULTS["artifacts_versions"][component] == f"{{{{ rktnetes_{component}_version }}}}"
+        assert cluster[f"rktnetes_{component}_version"] == version
 
 
 def test_every_pinned_checksum_parses_and_every_version_cites_a_source():
@@ -158,3 +161,26 @@ def test_bad_versions_and_names_are_problems(versions, names, expected):
 def test_malformed_checksums_are_refused(text):
     with pytest.raises(artifacts.ArtifactError):
         artifacts.parse_checksum(text)
+
+
+def test_an_image_is_pinned_by_its_manifest_digest_and_pulled_by_its_tag():
+    result = artifacts.plan(CATALOG, VERSIONS, ["amd64"], ["coredns"])
+    entry = result["artifacts"]["coredns/amd64"]
+    assert entry["kind"] == "image" and not entry["archive"] and entry["files"] == {}
+    assert entry["url"] == "docker://registry.k8s.io/coredns:1.1.3"
+    digest = "sha256:ab8aec91742937058f6b307efbd411ba8b49c5392a757431b00fda4bdd4fa588"
+    assert entry["checksum"] == digest
+    assert artifacts.image_reference(entry) == "registry.k8s.io/coredns:1.1.3"
+    assert artifacts.image_reference(entry, by_digest=True) == f"registry.k8s.io/coredns@{digest}"
+    assert artifacts.image_reference(entry, "10.0.0.5:5000/") == "10.0.0.5:5000/coredns:1.1.3"
+    short = dict(entry, repository="coredns/coredns")
+    assert artifacts.image_reference(short, by_digest=True) == f"docker.io/coredns/coredns@{digest}"
+
+
+def test_an_image_of_your_own_is_vouched_for_by_the_mirror_checksum_file():
+    sums = "cd" * 32 + "  images/coredns/1.2.2-local/manifest.json\n"
+    versions = {**VERSIONS, "coredns": "1.2.2-local"}
+    unpinned = artifacts.plan(CATALOG, versions, ["amd64"], ["coredns"])
+    assert unpinned["problems"][0].startswith("rktnetes_coredns_version: no pinned checksum for coredns 1.2.2-local")
+    mirrored = artifacts.plan(CATALOG, versions, ["amd64"], ["coredns"], "/m", sums, "/m/SHA256SUMS")
+    assert mirrored["artifacts"]["coredns/amd64"]["checksum"] == "sha256:" + "cd" * 32

@@ -14,8 +14,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = yaml.safe_load((ROOT / "roles" / "artifacts" / "vars" / "main.yml").read_text())["artifacts_catalog"]
 # The defaults of roles/artifacts (the newest pinned release of each) and the default stage1.
-DEFAULT_VERSIONS = {"kubernetes": "1.10.13", "rkt": "1.30.0", "etcd": "3.4.13", "cni_plugins": "1.1.1"}
-EXPECTED = ["cni_plugins", "etcd", "kubernetes", "rkt", "rkt_signing_key", "rkt_stage1_coreos_signature"]
+DEFAULT_VERSIONS = {
+    "kubernetes": "1.10.13",
+    "rkt": "1.30.0",
+    "etcd": "3.4.13",
+    "cni_plugins": "1.1.1",
+    "coredns": "1.1.3",
+}
+EXPECTED = ["cni_plugins", "coredns", "etcd", "kubernetes", "rkt", "rkt_signing_key", "rkt_stage1_coreos_signature"]
 ENTRY = re.compile(
     r"^(?P<name>\S+) (?P<version>\S+) linux/(?P<arch>\S+)\n"
     r"  url:         (?P<url>\S+)\n"
@@ -58,9 +64,18 @@ def test_every_default_artifact_is_listed_with_url_checksum_and_mirror_path(inve
         table = CATALOG[name]
         version = DEFAULT_VERSIONS[table["component"]]
         assert entry["version"] == version and entry["arch"] == "amd64"
-        assert entry["url"] == table["url"].format(version=version, arch="amd64")
         assert entry["mirror_path"] == table["mirror_path"].format(version=version, arch="amd64")
-        assert entry["files"] == ", ".join(table["files"])
+        if table.get("kind") == "image":
+            assert entry["url"] == f"docker://{table['repository']}:{version}"
+            digest = table["checksums"][version]["amd64"]
+            assert entry["checksum"] == digest
+            assert (
+                entry["files"]
+                == f"a container image, pulled as {table['repository']}:{version} and held to the digest above"
+            )
+        else:
+            assert entry["url"] == table["url"].format(version=version, arch="amd64")
+            assert entry["files"] == ", ".join(table["files"])
         if table.get("integrity") == "openpgp":
             assert entry["checksum"].startswith("none: a detached OpenPGP signature")
         else:

@@ -162,3 +162,14 @@ def test_an_unreadable_key_is_refused_rather_than_replaced(pki):
     with pytest.raises(LeafError, match=r"etcd-server-a\.key is not an unencrypted PEM private key"):
         ensure(str(pki), [SERVER], 30, 365)
     assert (pki / "etcd-server-a.key").read_text() == "not a key"
+
+
+def test_a_ca_key_that_is_not_its_certificates_is_refused(pki, tmp_path_factory):
+    """A CA restored from two places (a key from one, a certificate from another) signs nothing."""
+    other = tmp_path_factory.mktemp("other")
+    make_ca(other)
+    (pki / "etcd-ca.key").write_bytes((other / "etcd-ca.key").read_bytes())
+    files = snapshot(pki)
+    with pytest.raises(LeafError, match=r"CA etcd-ca: .*etcd-ca\.key is not the key of .*etcd-ca\.crt"):
+        ensure(str(pki), [SERVER], 30, 365)
+    assert snapshot(pki) == files

@@ -5,11 +5,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.rktnetes.cluster.plugins.filter import artifacts, kube, planning
+from ansible_collections.rktnetes.cluster.plugins.filter import artifacts, kube, pki, planning, rkt, upgrade
 
 FILTER_DIR = Path(__file__).resolve().parents[2] / "plugins" / "filter"
 FILTERS = sorted(
-    {*planning.FilterModule().filters(), *artifacts.FilterModule().filters(), *kube.FilterModule().filters()}
+    {
+        *planning.FilterModule().filters(),
+        *artifacts.FilterModule().filters(),
+        *kube.FilterModule().filters(),
+        *pki.FilterModule().filters(),
+        *upgrade.FilterModule().filters(),
+        *rkt.FilterModule().filters(),
+    }
 )
 
 

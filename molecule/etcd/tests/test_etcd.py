@@ -3,7 +3,10 @@
 import datetime
 import json
 import os
+import re
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +25,9 @@ EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 PKI = EPHEMERAL / "pki"
 BACKUPS = EPHEMERAL / "etcd-backups"
 ROOT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+sys.path.insert(0, str(ROOT / "molecule" / "_shared"))
+from pki_fixtures import another_ca  # noqa: E402 (the shared fixtures' folder is added just above)
+
 ETCDCTL = "set -a; . /etc/etcd/etcdctl.env; set +a; /usr/local/bin/etcdctl"
 
 
@@ -193,3 +199,169 @@ def test_pki_keeps_serials_and_renews_only_the_expiring_certificate():
     for name in MEMBERS:
         wait_healthy(name)
         assert member(name).file("/etc/etcd/pki/admin.crt").content == (PKI / "etcd-admin.crt").read_bytes()
+
+
+def converge_events(*extra):
+    """Runs converge.yml with the JSON callback: (return code, {task name: [hosts it changed]}, stdout)."""
+    command = ["ansible-playbook", "-i", INVENTORY, str(ROOT / "molecule" / "etcd" / "converge.yml")]
+    for item in extra:
+        command += ["-e", item]
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    changed = {}
+    try:
+        plays = json.loads(result.stdout)["plays"]
+    except ValueError:
+        return result.returncode, changed, result.stdout
+    for play in plays:
+        for task in play["tasks"]:
+            hosts = sorted(host for host, outcome in task["hosts"].items() if outcome.get("changed"))
+            if hosts:
+                changed.setdefault(task["task"]["name"], []).extend(hosts)
+    return result.returncode, changed, result.stdout
+
+
+def host_state():
+    """What a run could change on the members: every file under /etc (size, mtime), the content of
+    the PKI copies and etcd's files, and the member list."""
+    state = {}
+    for name in MEMBERS:
+        host = member(name)
+        listing = host.run("find /etc -xdev -type f -printf '%p %s %T@\\n' | sort").stdout
+        sums = host.run("sha256sum /etc/etcd/pki/* /etc/rktnetes/pki/* /etc/etcd/etcd.conf.yml").stdout
+        state[name] = (listing, sums)
+    state["members"] = ctl("etcd-1", "member list").stdout
+    return state
+
+
+@pytest.fixture()
+def pki_moved_away(tmp_path):
+    """The controller's PKI directory moved away for the test (as an AWX job starts), put back after."""
+    kept = tmp_path / "pki-kept"
+    PKI.rename(kept)
+    yield kept
+    if PKI.exists():
+        subprocess.run(["rm", "-rf", str(PKI)], check=True)
+    kept.rename(PKI)
+
+
+def test_an_empty_controller_restores_the_pki_from_the_hosts_and_changes_no_host(pki_moved_away):
+    """The etcd members keep etcd's part of the PKI: that is restored, byte for byte. This inventory
+    has no control plane, so no host holds the Kubernetes CAs, the service-account key or the
+    Secrets key: nothing runs on them, and the run may make them new on the controller."""
+    held = set(member("etcd-1").run("ls /etc/rktnetes/pki").stdout.split())
+    assert {"etcd-ca.crt", "etcd-ca.key"} <= held, held
+    before = host_state()
+    rc, changed, out = converge_events()
+    assert rc == 0, out[-4000:]
+    restored = "Write them into the controller's PKI directory (keys 0600)"
+    assert any(task.split(" : ", 1)[-1] == restored for task in changed), changed  # "<role> : <task>"
+    assert host_state() == before
+    for name in sorted(held):
+        assert (PKI / name).read_bytes() == (pki_moved_away / name).read_bytes(), name
+        mode = (PKI / name).stat().st_mode & 0o777
+        assert mode == (0o600 if name.endswith(".key") else 0o644), name
+    rc, changed, out = converge_events()
+    assert rc == 0 and changed == {}, (changed, out[-3000:])
+
+
+def test_a_controller_holding_another_ca_stops_before_any_host_changes(pki_moved_away):
+    subprocess.run(["cp", "-a", str(pki_moved_away), str(PKI)], check=True)
+    other = another_ca(PKI, "etcd-ca", "rktnetes etcd CA")
+    theirs = x509.load_pem_x509_certificate((pki_moved_away / "etcd-ca.crt").read_bytes())
+    before = host_state()
+    started = time.monotonic()
+    rc, changed, out = converge_events()
+    text = " ".join(out.split())
+    assert rc != 0
+    assert "nothing was changed on any host" in text
+    assert other in text and theirs.fingerprint(hashes.SHA256()).hex(":").upper() in text
+    assert "pki_replace_ca=true" in text
+    assert time.monotonic() - started < 120
+    assert not [task for task, hosts in changed.items() if set(hosts) & set(MEMBERS) and "controller" not in task]
+    assert host_state() == before
+
+
+def test_hosts_that_disagree_on_the_ca_stop_an_empty_controller(pki_moved_away):
+    odd = member("etcd-3")
+    copy = "/etc/rktnetes/pki/etcd-ca.crt"
+    saved = odd.run(f"cat {copy}").stdout
+    another_ca(EPHEMERAL, "etcd-ca", "rktnetes etcd CA")
+    odd.run(f"install -m 0644 /dev/stdin {copy} <<'EOF'\n{(EPHEMERAL / 'etcd-ca.crt').read_text()}EOF")
+    try:
+        before = host_state()
+        rc, _changed, out = converge_events()
+        text = " ".join(out.split())
+        assert rc != 0 and "the hosts disagree on etcd-ca.crt" in text, text[-3000:]
+        assert "etcd-1 (copy, /etc/etcd/pki/ca.crt), etcd-2 (copy, /etc/etcd/pki/ca.crt)" in text
+        assert "etcd-3 (copy):" in text
+        assert not PKI.exists() or not list(PKI.glob("*.key"))  # nothing made: no new CA
+        assert host_state() == before
+    finally:
+        odd.run(f"install -m 0644 /dev/stdin {copy} <<'EOF'\n{saved}EOF")
+
+
+def replace(*extra):
+    return playbook(ROOT / "playbooks" / "etcd_replace_member.yml", *extra)
+
+
+def said(result):
+    """All a run printed, as one line (a failed task's message goes to stderr here)."""
+    return " ".join((result.stdout + result.stderr).split())
+
+
+def test_replacing_a_member_is_refused_without_confirmation_or_quorum():
+    refused = replace("etcd_member=etcd-3")
+    assert refused.returncode != 0 and "etcd_replace_confirm=true" in said(refused)
+    unknown = replace("etcd_member=nope", "etcd_replace_confirm=true")
+    assert unknown.returncode != 0 and "etcd_member: nope is not a host" in said(unknown)
+    for name in ("etcd-2", "etcd-3"):
+        member(name).run("systemctl stop etcd.service")
+    try:
+        no_quorum = replace("etcd_member=etcd-3", "etcd_replace_confirm=true")
+        text = said(no_quorum)
+        assert no_quorum.returncode != 0 and "Quorum is lost" in text and "etcd_restore.yml" in text, text[-2000:]
+    finally:
+        for name in ("etcd-2", "etcd-3"):
+            member(name).run("systemctl start etcd.service")
+    for name in MEMBERS:
+        wait_healthy(name)
+    assert len(json.loads(ctl("etcd-1", "member list --write-out json").stdout)["members"]) == 3
+
+
+def test_a_member_that_lost_its_data_is_replaced_while_writes_go_on():
+    for batch in range(10):  # a transaction takes at most 128 operations
+        puts = "".join(
+            f"put /replace/key-{index:04d} value-{index}\n" for index in range(batch * 100, batch * 100 + 100)
+        )
+        loaded = member("etcd-1").run(f"{ETCDCTL} txn <<'EOF'\n\n{puts}\n\nEOF")
+        assert loaded.rc == 0 and "SUCCESS" in loaded.stdout, loaded.stdout + loaded.stderr
+    lost = member("etcd-3")
+    lost.run("systemctl stop etcd.service && rm -rf /var/lib/etcd/member")
+    done, counts = threading.Event(), {"ok": 0, "failed": 0}
+
+    def writer():
+        index = 0
+        while not done.is_set():
+            result = ctl("etcd-1", f"put /replace/during-{index} x")
+            counts["ok" if result.rc == 0 else "failed"] += 1
+            index += 1
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        run = replace("etcd_member=etcd-3", "etcd_replace_confirm=true")
+    finally:
+        done.set()
+        thread.join()
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert counts["failed"] == 0 and counts["ok"] > 10, counts
+    listing = json.loads(ctl("etcd-1", "member list --write-out json").stdout)["members"]
+    assert sorted(m["name"] for m in listing) == MEMBERS
+    for name in MEMBERS:
+        wait_healthy(name)
+        keys = ctl(name, "get --prefix /replace/key- --keys-only --consistency=s").stdout.split()
+        assert len(keys) == 1000, (name, len(keys))
+    again = playbook(ROOT / "molecule" / "etcd" / "converge.yml")
+    assert again.returncode == 0 and re.search(r"changed=[1-9]", again.stdout) is None, again.stdout[-3000:]

@@ -7,12 +7,16 @@ import time
 import pytest
 import testinfra
 import testinfra.utils.ansible_runner
+import yaml
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
 NODES = sorted(RUNNER.get_hosts("nodes"))
 ADDRESS = {"node-1": "10.200.0.71", "node-2": "10.200.0.72", "node-3": "10.200.0.73"}
 FIXTURES = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "rkt-fixtures")
+SELF_BUILT_FILE = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "tests", "lab", "self-built.yml")
+with open(SELF_BUILT_FILE, encoding="utf-8") as self_built:
+    RKT_VERSION = yaml.safe_load(self_built)["rktnetes_rkt_version"]  # the lab's own rkt build
 
 
 def node(name):
@@ -27,7 +31,7 @@ def need_rkt():
     if not os.path.isfile(os.path.join(FIXTURES, "mirror-key.fpr")):
         pytest.skip(
             "rkt is not available here: put a self-built rkt in RKTNETES_ARTIFACTS_DIR "
-            "(rkt/v1.30.0-local/, docs/artifacts.md) to run the rkt tests"
+            f"(rkt/v{RKT_VERSION}/, docs/artifacts.md) to run the rkt tests"
         )
 
 

@@ -16,6 +16,7 @@ from lab_nodes import (
     FIXTURES,
     INVENTORY,
     NODES,
+    RKT_VERSION,
     RUNNER,
     eventually,
     need_rkt,
@@ -178,7 +179,7 @@ def test_removing_a_node_removes_its_route_and_adding_it_back_restores_it(tmp_pa
 
 
 MIRROR = os.path.join(os.environ.get("LAB_DIR", "/var/tmp/rktnetes-lab"), "mirror")  # noqa: S108 (labctl's lab dir)
-STAGE1 = "rkt/v1.30.0-local/stage1-host-1.30.0-local-linux-amd64.aci"
+STAGE1 = f"rkt/v{RKT_VERSION}/stage1-host-{RKT_VERSION}-linux-amd64.aci"
 
 
 def test_rkt_runs_with_the_verified_stage1_configured(host):

@@ -4,10 +4,13 @@
 # dirs (rm would otherwise walk into mounted volumes), remove the pod network (routes, masquerade
 # chain, kube-proxy's chains, the bridge) and restore the journald unit the rkt role diverted.
 # Prints one "changed: ..." line per action; with --check only says what it would do.
-#   teardown.sh [--check] CLUSTER_CIDR BRIDGE RKT UNIT...
+#   teardown.sh [--check] [--data-dir DIR]... CLUSTER_CIDR BRIDGE RKT UNIT...
+# (--data-dir: what pods mounted under DIR is unmounted; rkt's and the kubelet's data dirs.)
 set -uo pipefail
 check=false
 if [ "${1:-}" = --check ]; then check=true; shift; fi
+data_dirs=()
+while [ "${1:-}" = --data-dir ]; do data_dirs+=("${2%/}"); shift 2; done
 cidr=$1 bridge=$2 rkt=$3
 shift 3
 
@@ -17,12 +20,18 @@ act() {  # act DESCRIPTION COMMAND...
 }
 
 known_units=$(systemctl list-unit-files --no-legend --no-pager 'k8s_*' "$@" 2>/dev/null | awk '{print $1}')
-loaded_pods=$(systemctl list-units --all --no-legend --plain --no-pager 'k8s_*' 2>/dev/null | awk '{print $1}')
-for unit in $loaded_pods "$@"; do
-    systemctl is-active --quiet "$unit" && act "stop $unit" systemctl stop "$unit"
-    grep -qx "$unit" <<<"$known_units" && systemctl is-enabled --quiet "$unit" 2>/dev/null \
-        && act "disable $unit" systemctl disable "$unit"
-done
+stop_and_disable() {
+    for unit in "$@"; do
+        systemctl is-active --quiet "$unit" && act "stop $unit" systemctl stop "$unit"
+        grep -qx "$unit" <<<"$known_units" && systemctl is-enabled --quiet "$unit" 2>/dev/null \
+            && act "disable $unit" systemctl disable "$unit"
+    done
+}
+# The kubelet first: stopped after its pods, it would start them again in between (a second run
+# then found pod units running). Then the pods it left, listed once nothing can start more.
+stop_and_disable "$@"
+# shellcheck disable=SC2046  # unit names have no spaces
+stop_and_disable $(systemctl list-units --all --no-legend --plain --no-pager 'k8s_*' 2>/dev/null | awk '{print $1}')
 
 $check || systemctl reset-failed 'k8s_*' "$@" >/dev/null 2>&1  # no "failed" leftovers in listings
 
@@ -30,9 +39,12 @@ if [ -x "$rkt" ] && [ -n "$("$rkt" list --no-legend 2>/dev/null)" ]; then
     act "collect rkt's pods" "$rkt" gc --grace-period=0s
 fi
 
-# Deepest first, so that a mount inside another one goes before it.
-findmnt -rn -o TARGET | grep -E '^/var/lib/(rkt|kubelet)(/|$)' | sort -r | while read -r target; do
-    act "unmount $target" umount -l "$target"
+# Deepest first, so that a mount inside another one goes before it. Only what pods mounted under
+# the data dirs: a data dir that is a mount point of its own (a disk for rkt's images) stays.
+findmnt -rn -o TARGET | sort -r | while read -r target; do
+    for dir in "${data_dirs[@]}"; do
+        case $target in "$dir"/*) act "unmount $target" umount -l "$target"; break ;; esac
+    done
 done
 
 ip -4 route show root "$cidr" 2>/dev/null | while read -r dst via gateway _rest; do

@@ -57,7 +57,7 @@ cp "$work"/root/usr/lib/cni/* "$work/cni/"
 
 if [ -n "${RKTNETES_ARTIFACTS_DIR:-}" ]; then
     [ -d "$RKTNETES_ARTIFACTS_DIR" ] || { echo "mirror: RKTNETES_ARTIFACTS_DIR=$RKTNETES_ARTIFACTS_DIR is not a directory" >&2; exit 1; }
-    (cd "$RKTNETES_ARTIFACTS_DIR" && { find kubernetes rkt -type f 2>/dev/null || true; }) | while read -r file; do
+    (cd "$RKTNETES_ARTIFACTS_DIR" && { find kubernetes rkt images -type f 2>/dev/null || true; }) | while read -r file; do
         mkdir -p "$new/$(dirname "$file")"
         ln "$RKTNETES_ARTIFACTS_DIR/$file" "$new/$file" 2>/dev/null || cp "$RKTNETES_ARTIFACTS_DIR/$file" "$new/$file"
     done

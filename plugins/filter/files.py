@@ -1,0 +1,29 @@
+# Copyright: rktnetes.cluster contributors
+# Apache License 2.0 (see LICENSE)
+"""File-list filters for the host_files module."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+
+def host_file_entries(files, src_dir, dest_dir):
+    """[{src, dest, mode, owner, group}] with names relative to two directories -> host_files entries
+    with full paths (src on the controller, dest on the host); mode default 0644, owner and group
+    kept where given."""
+    if not isinstance(files, list) or any(not isinstance(entry, dict) or not entry.get("src") for entry in files):
+        raise AnsibleFilterError("host_file_entries: expects a list of {src, dest, mode} entries")
+    return [
+        {
+            "src": f"{str(src_dir).rstrip('/')}/{entry['src']}",
+            "dest": f"{str(dest_dir).rstrip('/')}/{entry.get('dest', entry['src'])}",
+            "mode": entry.get("mode", "0644"),
+            **{name: entry[name] for name in ("owner", "group") if entry.get(name)},
+        }
+        for entry in files
+    ]
+
+
+class FilterModule:
+    def filters(self):
+        return {"host_file_entries": host_file_entries}
