@@ -32,6 +32,10 @@ step() {
         skipped=$((skipped + 1)); results+=("SKIP  $name: $reason")
     else
         failed=$((failed + 1)); results+=("FAIL  $name ($((SECONDS - start)) s), log: $logs/$name.log")
+        # The first errors, then the end: a scenario's end is its destroy, far from the cause.
+        grep -n -m 8 -A 15 -E '^(fatal|failed):|^E  |^FAILED|^CRITICAL|^ERROR' "$logs/$name.log" |
+            head -n 120 | sed 's/^/    /'
+        printf '    ...\n'
         tail -n 40 "$logs/$name.log" | sed 's/^/    /'
     fi
 }
