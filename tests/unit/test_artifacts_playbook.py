@@ -3,13 +3,12 @@
 mirror path, and fails nothing (issue: it used to need the lab inventory's artifacts_mirror)."""
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from playbook_run import ansible_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = yaml.safe_load((ROOT / "roles" / "artifacts" / "vars" / "main.yml").read_text())["artifacts_catalog"]
@@ -33,22 +32,13 @@ ENTRY = re.compile(
 
 
 def printed_list(inventory, tmp_path):
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        HOME=str(tmp_path),
-    )
-    result = subprocess.run(
-        ["ansible-playbook", "-i", inventory, str(ROOT / "playbooks" / "artifacts.yml")],
-        capture_output=True,
-        text=True,
-        check=False,
+    result = ansible_playbook(
+        "-i",
+        inventory,
+        ROOT / "playbooks" / "artifacts.yml",
         cwd=tmp_path,  # not the checkout: nothing may depend on being run from it
-        env=env,
-        timeout=300,
+        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "HOME": str(tmp_path)},
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     tasks = [task for play in json.loads(result.stdout)["plays"] for task in play["tasks"]]
     (printed,) = [t["hosts"]["localhost"]["msg"] for t in tasks if t["task"]["name"] == "Print the list"]
     return "\n".join(printed) + "\n"

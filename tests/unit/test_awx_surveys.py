@@ -4,14 +4,13 @@ by the playbook of its job template, every default is one that playbook accepts 
 refuse by default), and no playbook or role task prompts."""
 
 import json
-import os
 import re
-import subprocess
 from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
+from playbook_run import ansible_playbook, one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 AWX = ROOT / "extras" / "awx"
@@ -320,18 +319,11 @@ def test_destructive_job_with_the_survey_defaults_changes_nothing(tmp_path, key)
             ]
     (tmp_path / "extravars.json").write_text(json.dumps(answers))
     (tmp_path / "hosts.yml").write_text(INVENTORY)
-    result = subprocess.run(
-        [
-            *("ansible-playbook", "-i", str(tmp_path / "hosts.yml"), str(ROOT / TEMPLATES[key]["playbook"])),
-            *("-e", f"@{tmp_path / 'extravars.json'}"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1"),
+    result = ansible_playbook(
+        *("-i", tmp_path / "hosts.yml", ROOT / TEMPLATES[key]["playbook"], "-e", f"@{tmp_path / 'extravars.json'}"),
+        expect_ok=False,
     )
-    text = " ".join((result.stdout + result.stderr).replace("\\n", " ").split())
+    text = one_line(result)
     assert result.returncode != 0 and "Nothing was changed" in text, text[-2000:]
     assert f"{key}_confirm=true" in text, text[-2000:]
     assert "UNREACHABLE!" not in text and "unreachable=1" not in text  # no host was contacted

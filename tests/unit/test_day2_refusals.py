@@ -1,11 +1,10 @@
 """What scale.yml and remove_node.yml refuse, before any host is contacted: each refusal names
 the variable or host and what to do. (Their real runs are steps of molecule/cluster.)"""
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from playbook_run import ansible_playbook, one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORY = """
@@ -21,14 +20,13 @@ all:
 def run(tmp_path, playbook, *extra, limit=None, inventory_text=INVENTORY):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(inventory_text)
-    command = ["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / playbook)]
+    args = ["-i", inventory, ROOT / "playbooks" / playbook]
     for item in extra:
-        command += ["-e", item]
+        args += ["-e", item]
     if limit:
-        command += ["--limit", limit]
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env, timeout=300)
-    return result.returncode, " ".join((result.stdout + result.stderr).replace("\\n", " ").split())
+        args += ["--limit", limit]
+    result = ansible_playbook(*args, cwd=None, expect_ok=False)
+    return result.returncode, one_line(result)
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ playbook tests run the real module and action plugin on this machine (connection
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from playbook_run import ansible_playbook
 
 from ansible_collections.rktnetes.cluster.plugins.filter.files import host_file_entries
 from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
@@ -62,11 +62,7 @@ def run(tmp_path, *extra):
         mode: "0644"
       check_mode: false
 """)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-    done = subprocess.run(
-        ["ansible-playbook", str(playbook), *extra], capture_output=True, text=True, env=env, cwd=ROOT, check=False
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
+    ansible_playbook(playbook, *extra)
     return json.loads(out.read_text())
 
 

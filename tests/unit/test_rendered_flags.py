@@ -4,10 +4,10 @@ written by tests/flags/regenerate.sh from the real binaries (its SOURCE file say
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
+from playbook_run import ansible_playbook
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils.kube_config import flag_names
 
@@ -26,23 +26,10 @@ BINARY = {
 @pytest.fixture(scope="module", params=["lab", "example"])
 def rendered(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("flags") / f"{request.param}.json"
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            str(ROOT / "inventories" / request.param),
-            str(ROOT / "tests" / "flags" / "render.yml"),
-            "-e",
-            f"flags_out={out}",
-            "-e",
-            "ansible_connection=local",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
+    ansible_playbook(
+        *("-i", ROOT / "inventories" / request.param, ROOT / "tests" / "flags" / "render.yml"),
+        *("-e", f"flags_out={out}", "-e", "ansible_connection=local"),
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     return request.param, json.loads(out.read_text())
 
 

@@ -10,11 +10,11 @@ those values as literals of its own."""
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from playbook_run import ansible_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = yaml.safe_load((ROOT / "roles" / "rktnetes" / "defaults" / "main.yml").read_text())
@@ -40,25 +40,10 @@ def render(tmp_path, settings):
     shutil.copytree(ROOT / "inventories" / "lab", inventory)
     (inventory / "group_vars" / "all" / "settings.yml").write_text(yaml.safe_dump(settings))
     flags, out = tmp_path / "flags.json", tmp_path / "settings.json"
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            str(inventory),
-            str(ROOT / "tests" / "flags" / "settings.yml"),
-            "-e",
-            f"flags_out={flags}",
-            "-e",
-            f"settings_out={out}",
-            "-e",
-            "ansible_connection=local",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
+    ansible_playbook(
+        *("-i", inventory, ROOT / "tests" / "flags" / "settings.yml"),
+        *("-e", f"flags_out={flags}", "-e", f"settings_out={out}", "-e", "ansible_connection=local"),
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     return json.loads(flags.read_text()), json.loads(out.read_text())
 
 

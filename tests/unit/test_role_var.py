@@ -2,11 +2,11 @@
 from its defaults/main.yml (never a copy). What reset and kube_apiserver_etcd_port use."""
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from playbook_run import ansible_playbook
 
 from ansible_collections.rktnetes.cluster.plugins.lookup.role_var import role_default
 
@@ -67,21 +67,5 @@ def test_the_inventory_wins_over_the_default(tmp_path):
             ]
         )
     )
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            str(playbook),
-            "-e",
-            "etcd_data_dir=/data/{{ 'etcd' }}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    result = ansible_playbook("-i", "localhost,", "-c", "local", playbook, "-e", "etcd_data_dir=/data/{{ 'etcd' }}")
     assert '["/data/etcd", "/opt/cni/bin", 2379]' in result.stdout, result.stdout[-2000:]
