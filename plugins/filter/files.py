@@ -4,19 +4,22 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from ansible.errors import AnsibleFilterError
 
 
 def host_file_entries(files, src_dir, dest_dir):
     """[{src, dest, mode, owner, group}] with names relative to two directories -> host_files entries
     with full paths (src on the controller, dest on the host); mode default 0644, owner and group
-    kept where given."""
+    kept where given. An absolute src (a file kept elsewhere, such as a configurable key file)
+    stays as it is, and its dest defaults to its file name."""
     if not isinstance(files, list) or any(not isinstance(entry, dict) or not entry.get("src") for entry in files):
         raise AnsibleFilterError("host_file_entries: expects a list of {src, dest, mode} entries")
     return [
         {
-            "src": f"{str(src_dir).rstrip('/')}/{entry['src']}",
-            "dest": f"{str(dest_dir).rstrip('/')}/{entry.get('dest', entry['src'])}",
+            "src": posixpath.join(str(src_dir), entry["src"]),
+            "dest": posixpath.join(str(dest_dir), entry.get("dest") or posixpath.basename(entry["src"])),
             "mode": entry.get("mode", "0644"),
             **{name: entry[name] for name in ("owner", "group") if entry.get(name)},
         }

@@ -28,6 +28,15 @@ def test_the_filter_joins_names_to_both_directories():
         host_file_entries([{"dest": "x"}], "/a", "/b")
 
 
+def test_the_filter_keeps_a_source_given_by_its_full_path():
+    """pki's encryption key: pki_encryption_key_file may be anywhere, and is named by its path."""
+    files = [{"src": "/srv/keys/secrets.key", "dest": "enc.key", "mode": "0600"}, {"src": "/srv/keys/other.key"}]
+    assert host_file_entries(files, "/srv/pki", "/etc/kubernetes/pki") == [
+        {"src": "/srv/keys/secrets.key", "dest": "/etc/kubernetes/pki/enc.key", "mode": "0600"},
+        {"src": "/srv/keys/other.key", "dest": "/etc/kubernetes/pki/other.key", "mode": "0644"},
+    ]
+
+
 def test_a_directory_missing_with_other_mode_and_as_wanted(tmp_path):
     path = tmp_path / "etc"
     assert directory_differs(str(path), 0o700, *IDS) == "missing"
