@@ -624,6 +624,52 @@ def test_14_a_rolling_upgrade_keeps_the_api_and_a_service_answering():
     kubectl("-n default delete deployment,service,poddisruptionbudget rktnetes-served")
 
 
+def test_15_runs_cut_off_before_their_restarts_and_uncordon_finish_when_started_again():
+    """What a run killed at the worst moment leaves: a scheduler older than its (rewritten, same)
+    binary, an API server left in maint in a node's load balancer, a node an upgrade cordoned and
+    never gave back. The next site.yml restarts that scheduler and puts the API server back; the
+    next upgrade.yml uncordons the node. Nothing else changes."""
+    wanted = SELF_BUILT["rktnetes_kubernetes_version"]  # what step 14 upgraded to (the inventory names the older)
+    scheduler = "systemctl show -p MainPID --value kube-scheduler"
+    old_pid = host("cluster-2").run(scheduler).stdout.strip()
+    # A new inode with the same bytes: as a run cut off after installing the binary leaves it.
+    rewrite = "cp -p /usr/local/bin/kube-scheduler /tmp/ks && mv /tmp/ks /usr/local/bin/kube-scheduler"
+    assert host("cluster-2").run(rewrite).rc == 0
+    assert host("cluster-4").run(f"{LB_CTL} cluster-2 maint").rc == 0
+    assert lb_servers("cluster-4")["cluster-2"] == "MAINT"
+    assert kubectl(f"label node cluster-5 {CORDON_LABEL}=true").rc == 0
+    assert kubectl("cordon cluster-5").rc == 0
+
+    site = playbook("site.yml", f"rktnetes_kubernetes_version={wanted}")
+    assert site.rc == 0, site
+    restarted = host("cluster-2").run(scheduler).stdout.strip()
+    assert restarted not in ("", "0", old_pid), (old_pid, restarted)
+    back = eventually(lambda: lb_servers("cluster-4"), lambda status: status.get("cluster-2") == "UP", 30)
+    assert back.get("cluster-2") == "UP", back
+    assert set(site.changed) <= SITE_RECOVERY_TASKS, site.changed
+    assert site.changed["Put it back into any load balancer a cut-off restart left it out of"] == ["cluster-2"]
+    restarts = site.changed["Restart it when its binary or configuration changed, or changed after it started"]
+    assert restarts == ["cluster-2"], restarts
+    assert "kube-scheduler" in site.text and "started before /usr/local/bin/kube-scheduler" in site.text
+
+    upgrade = playbook("upgrade.yml", f"rktnetes_kubernetes_version={wanted}")
+    assert upgrade.rc == 0, upgrade
+    assert upgrade.changed == {"Uncordon, and remove the mark": ["cluster-5"]}, upgrade.changed
+    node = json.loads(kubectl("get node cluster-5 -o json").stdout)
+    assert not node["spec"].get("unschedulable") and CORDON_LABEL not in node["metadata"]["labels"]
+
+
+LB_CTL = "/usr/local/libexec/rktnetes-api-lb-ctl"
+CORDON_LABEL = "rktnetes.io/upgrade-cordoned"
+# What step 15's site.yml may change: the scheduler's restart and the API server's way back.
+SITE_RECOVERY_TASKS = {
+    "Restart it when its binary or configuration changed, or changed after it started",
+    "Restart the unit",
+    "Wait until the restarted component is healthy",
+    "Put it back into any load balancer a cut-off restart left it out of",
+}
+
+
 def kube_proxy_starts(name):
     """When kube-proxy started on the host (epoch seconds): its "Tearing down inactive rules" line."""
     out = host(name).run("journalctl -u kube-proxy -o short-unix --no-pager | grep 'Tearing down inactive rules'")
