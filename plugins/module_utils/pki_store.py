@@ -23,6 +23,8 @@ import re
 from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
 
 PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----\s+(.*?)-----END CERTIFICATE-----", re.S)
+# The first key of the aescbc provider in the API server's EncryptionConfig (the one it writes with).
+ENCRYPTION_SECRET = re.compile(rb"aescbc:.*?\bsecret:\s*[\"']?([A-Za-z0-9+/=]+)", re.S)
 
 
 def colon_hex(digest):
@@ -69,13 +71,30 @@ def read_files(paths, with_contents=False):
     return states, contents
 
 
+def encryption_key_state(state, data):
+    """The API server's EncryptionConfig as the key file the pki role keeps: the first aescbc
+    key's secret, decoded, and a newline (what ansible's password lookup writes). Any other
+    file is returned as it was read."""
+    match = ENCRYPTION_SECRET.search(data) if b"kind: EncryptionConfig" in data else None
+    if not match:
+        return state
+    try:
+        key = base64.b64decode(match.group(1), validate=True)
+    except (binascii.Error, ValueError):
+        return state
+    return dict(state, sha256=hashlib.sha256(key + b"\n").hexdigest(), fingerprint=None)
+
+
 def read_trusted(trusted):
-    """{name: [state, ...]}: the copies of each CA certificate the components actually read."""
+    """{name: [state, ...]}: the copies of each CA certificate (and of the Secrets encryption key)
+    the components actually read."""
     found = {}
     for name, paths in sorted(trusted.items()):
-        states, _unread = read_files({f"{name}@{index}": path for index, path in enumerate(paths)})
+        states, contents = read_files({f"{name}@{index}": path for index, path in enumerate(paths)}, True)
         if states:
-            found[name] = list(states.values())
+            found[name] = [
+                encryption_key_state(states[label], base64.b64decode(contents[label])) for label in sorted(states)
+            ]
     return found
 
 

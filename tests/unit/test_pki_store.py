@@ -156,3 +156,62 @@ def test_an_unreachable_holder_stops_an_empty_controller_but_not_a_full_one(two_
     plan = pki_recovery({}, results(cp1={"files": a}, cp2=None), GUARDED, CAS)
     assert "cp2 could not be asked" in plan["problems"][0]
     assert pki_recovery(a, results(cp1={"files": a}, cp2=None), GUARDED, CAS)["problems"] == []
+
+
+ENCRYPTION_CONFIG = """# Ansible managed
+kind: EncryptionConfig
+apiVersion: v1
+resources:
+  - resources: [secrets]
+    providers:
+      - aescbc:
+          keys:
+            - name: key1
+              secret: {secret}
+      - identity: {{}}
+"""
+
+
+@pytest.fixture()
+def key_in_use(tmp_path):
+    """The key file as the pki role writes it (ansible's password lookup: the key and a newline) and
+    the API server's EncryptionConfig made from it, as kube_apiserver's template renders it."""
+    key = "Kq3v" * 8
+    (tmp_path / "secrets-encryption.key").write_text(key + "\n")
+    secret = base64.b64encode(key.encode()).decode()
+    (tmp_path / "encryption-config.yaml").write_text(ENCRYPTION_CONFIG.format(secret=secret))
+    return tmp_path
+
+
+def trusted_key(directory):
+    return pki_store.read_trusted({"secrets-encryption.key": [str(directory / "encryption-config.yaml")]})
+
+
+def test_the_key_the_api_server_uses_is_the_key_files_identity(key_in_use):
+    (in_use,) = trusted_key(key_in_use)["secrets-encryption.key"]
+    copy = state(key_in_use, ["secrets-encryption.key"])["secrets-encryption.key"]
+    assert pki_store.identity(in_use) == pki_store.identity(copy)
+    assert in_use["path"].endswith("encryption-config.yaml")
+
+
+def test_a_host_whose_copy_of_the_key_is_gone_still_stops_an_empty_controller(key_in_use):
+    """Without the config in the comparison, this controller would make a new key, and every
+    stored Secret would be unreadable."""
+    plan = pki_recovery({}, results(cp1={"files": {}, "trusted": trusted_key(key_in_use)}), GUARDED, CAS)
+    assert plan["restore"] == {}
+    assert plan["problems"][0].startswith("cp1 holds the cluster's secrets-encryption.key but no copy of its PKI")
+
+
+def test_a_controller_key_other_than_the_one_in_use_stops(key_in_use, tmp_path_factory):
+    other = tmp_path_factory.mktemp("other")
+    (other / "secrets-encryption.key").write_text("Zz9y" * 8 + "\n")
+    mine = state(other, ["secrets-encryption.key"])
+    plan = pki_recovery(mine, results(cp1={"files": {}, "trusted": trusted_key(key_in_use)}), GUARDED, CAS)
+    assert "is not the secrets-encryption.key the cluster's hosts hold" in plan["problems"][0]
+    assert "never replaces this key" in plan["problems"][0]
+
+
+def test_a_file_that_is_not_an_encryption_config_is_compared_as_it_is(tmp_path):
+    (tmp_path / "encryption-config.yaml").write_text("kind: Something\nsecret: abc\n")
+    (in_use,) = trusted_key(tmp_path)["secrets-encryption.key"]
+    assert in_use["sha256"] == pki_store.describe(b"kind: Something\nsecret: abc\n")["sha256"]
