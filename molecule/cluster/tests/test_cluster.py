@@ -573,6 +573,12 @@ def test_14_a_rolling_upgrade_keeps_the_api_and_a_service_answering():
         )
     assert kubectl("apply -f -", stdin=SERVED.replace("IMAGE", TEST_IMAGE)).rc == 0
     assert len([p for p in running_on("rktnetes-served", 4) if p[1] == "Running"]) == 4
+    # Running is not yet served: each node's kube-proxy writes the new NodePort's rules on its own
+    # time (a probe that started first met one refusal on cluster-4). The upgrade starts once all answer.
+    warm_up = ServiceProbe(lambda: None, 30080)
+    for name in NODES:
+        good, answer = eventually(lambda name=name: warm_up.call(name), lambda result: result[0], 60)
+        assert good, (name, answer)
     node = host("cluster-4")
     node.run(f"cat > /run/rktnetes-probe.sh <<'EOF'\n{API_PROBE}EOF\n")
     node.run("setsid nohup bash /run/rktnetes-probe.sh >/dev/null 2>&1 &")
