@@ -1,7 +1,8 @@
 """unit_freshness: a running unit whose files changed after its main process started is stale (what
 a run cut off between a write and its handler's restart leaves), with fixed clocks and real files.
-The module itself runs on the lab's hosts (systemd) in every kube_component run, and the cluster
-scenario's step 15 leaves a scheduler older than its binary and checks that site.yml restarts it."""
+unit_started, which uses these functions, runs on the lab's hosts (systemd) in every kube_component
+run, and the cluster scenario's step 15 leaves a scheduler older than its binary and checks that
+site.yml restarts it."""
 
 import os
 import time
