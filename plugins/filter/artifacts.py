@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils import artifacts
+from ansible_collections.rktnetes.cluster.plugins.module_utils import artifact_cache, artifacts
 
 
 def artifact_plan(
@@ -73,6 +73,26 @@ def artifact_install_files(install, plan, cache_dir, arch="amd64"):
     return files
 
 
+def artifacts_to_verify(plan, install, cache_dir, verified):
+    """The plan's entries this run must still fetch or check: never checked in this run, or some
+    file that check hashed (cached file, manifest, unpacked files) changed since, or a file asked
+    for now that it did not cover. Stat only, on the controller; the hashing is artifact_fetch's."""
+    if not isinstance(plan, dict) or not isinstance(install, list) or not isinstance(verified, dict):
+        raise AnsibleFilterError(
+            "artifacts_to_verify: expects the artifacts plan, artifacts_install and this run's verified artifacts"
+        )
+    wanted = []
+    for key, entry in (plan.get("artifacts") or {}).items():
+        asked = sorted(
+            {name for item in install if item.get("artifact") == entry["name"] for name in item.get("files") or []}
+        )
+        archive_path = f"{cache_dir}/{entry['cache_file']}"
+        files_dir = f"{cache_dir}/{entry['cache_dir']}/files"
+        if not artifact_cache.still_verified(verified.get(key) or {}, entry, archive_path, files_dir, asked):
+            wanted.append({**entry, "key": key, "asked": asked})
+    return wanted
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -80,4 +100,5 @@ class FilterModule:
             "artifact_plan": artifact_plan,
             "image_reference": image_reference,
             "artifact_install_problems": artifact_install_problems,
+            "artifacts_to_verify": artifacts_to_verify,
         }

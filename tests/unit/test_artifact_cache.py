@@ -277,3 +277,28 @@ def test_check_mode_with_files_missing_gives_nothing_to_trust(tmp_path, mirror):
     artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
     result = artifact_cache.ensure(entry, cache, urllib_opener, str(root), check_mode=True, only=["etcdctl"])
     assert result["unpacked"] and result["verified"] == {}
+
+
+def test_artifacts_to_verify_names_only_what_this_run_has_not_checked_as_it_is(tmp_path, mirror):
+    """The artifacts role's later includes run no module for an artifact still as checked."""
+    from ansible_collections.rktnetes.cluster.plugins.filter.artifacts import artifacts_to_verify
+
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    plan = {"artifacts": {entry["key"]: entry}}
+    cache = tmp_path / "cache"
+    install = [{"artifact": "etcd", "files": ["etcd"], "dest": "/usr/local/bin"}]
+    # Nothing checked in this run yet: it is to verify, with the files asked of it.
+    assert [(e["key"], e["asked"]) for e in artifacts_to_verify(plan, install, str(cache), {})] == [
+        (entry["key"], ["etcd"])
+    ]
+    first = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root), only=["etcd"])
+    memory = {entry["key"]: first["verified"]}
+    assert artifacts_to_verify(plan, install, str(cache), memory) == []
+    # A file asked for now that the check did not cover.
+    more = [{"artifact": "etcd", "files": ["etcd", "etcdctl"], "dest": "/usr/local/bin"}]
+    assert [e["asked"] for e in artifacts_to_verify(plan, more, str(cache), memory)] == [["etcd", "etcdctl"]]
+    # The unpacked file changed since the check (same size, new content): checked again.
+    unpacked = cache / entry["cache_dir"] / "files" / "etcd"
+    unpacked.write_bytes(unpacked.read_bytes().upper())
+    assert len(artifacts_to_verify(plan, install, str(cache), memory)) == 1
