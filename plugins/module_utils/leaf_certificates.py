@@ -173,12 +173,14 @@ def describe(cert):
     return f"{cert.subject.rfc4514_string()} [{names}] until {cert.not_valid_after_utc:%Y-%m-%d}"
 
 
-def ensure(directory, entries, renew_days, cert_days, check_mode=False, now=None):
+def ensure(directory, entries, renew_days, cert_days, check_mode=False, now=None, loaded=None):
     """Make every leaf's key and certificate current; returns (keys made, certificates issued with
-    their reasons, before/after descriptions of those). Bad input raises LeafError before any write."""
+    their reasons, before/after descriptions of those). Bad input raises LeafError before any write.
+    `loaded`: {ca: (cert, key)} already read or made in this run (in check mode, not on disk)."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     leaves = [Leaf(entry) for entry in entries]
-    authorities = {ca: load_authority(directory, ca) for ca in sorted({leaf.ca for leaf in leaves})}
+    loaded = loaded or {}
+    authorities = {ca: loaded.get(ca) or load_authority(directory, ca) for ca in sorted({leaf.ca for leaf in leaves})}
     keys = {leaf.name: read_key(os.path.join(directory, f"{leaf.name}.key")) for leaf in leaves}
     made_keys, issued, before, after = [], [], {}, {}
     for leaf in leaves:

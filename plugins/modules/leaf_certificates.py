@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: leaf_certificates
-short_description: Keep a set of leaf certificates signed by local CAs current, in one run
+short_description: Keep local CAs, key pairs and the leaf certificates they sign current, in one run
 version_added: 0.1.0
 description:
   - For each entry of O(certificates) makes C(<dir>/<name>.key) (ECDSA P-256, mode 0600) when
@@ -16,8 +16,14 @@ description:
     CA's key, another subject, SANs or extended key usages) or expires within O(renew_days).
   - A certificate that still matches is left alone (same serial), so a second run changes nothing.
   - Every entry and every CA is checked before anything is written; bad input writes nothing.
+  - With O(authorities), first makes each CA's key C(<dir>/<ca>.key) (ECDSA P-256, mode 0600) and
+    self-signed certificate C(<dir>/<ca>.crt) (CA:TRUE, keyCertSign and cRLSign, mode 0644) where
+    missing; an existing key is never replaced, and an existing CA certificate only with
+    O(replace_authorities). With O(key_pairs), makes C(<dir>/<name>.key) (RSA 2048, never replaced)
+    and its public key C(<dir>/<name>.pub).
   - Made for the controller (the pki role runs it there once for the whole cluster), where the CA
-    keys stay. One run replaces four community.crypto module runs per certificate.
+    keys stay. One run replaces four community.crypto module runs per certificate, and the eight
+    per run that kept the CAs and the service-account key pair.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
 requirements:
@@ -66,6 +72,25 @@ options:
         elements: str
         choices: [serverAuth, clientAuth]
         required: true
+  authorities:
+    description: The CAs to keep, file name without extension -> subject common name.
+    type: dict
+    default: {}
+  authority_days:
+    description: Validity of a CA certificate self-signed now.
+    type: int
+    default: 3650
+  replace_authorities:
+    description:
+      - Self-sign every CA certificate of O(authorities) again, with the same key (a new validity).
+      - Leaves stay valid under it (same issuer name and key) and are kept.
+    type: bool
+    default: false
+  key_pairs:
+    description: Names of RSA key pairs to keep (C(<name>.key), C(<name>.pub)), such as the service-account signing key.
+    type: list
+    elements: str
+    default: []
   renew_days:
     description: Issue again when the certificate expires within this many days.
     type: int
@@ -93,8 +118,18 @@ EXAMPLES = r"""
   run_once: true
 """
 RETURN = r"""
+authorities_issued:
+  description: CAs whose certificate this run self-signed (or would, in check mode).
+  returned: success
+  type: list
+  elements: str
+public_keys_written:
+  description: Key pairs whose C(.pub) this run wrote (or would write).
+  returned: success
+  type: list
+  elements: str
 keys_made:
-  description: Names whose private key this run made (or would make, in check mode).
+  description: Names whose private key this run made (or would make, in check mode), CAs and key pairs included.
   returned: success
   type: list
   elements: str
@@ -115,8 +150,13 @@ issued:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.rktnetes.cluster.plugins.module_utils.leaf_certificates import (
     CRYPTOGRAPHY_ERROR,
+    Leaf,
     LeafError,
     ensure,
+)
+from ansible_collections.rktnetes.cluster.plugins.module_utils.pki_authorities import (
+    ensure_authorities,
+    ensure_key_pairs,
 )
 
 CERTIFICATE_SPEC = {
@@ -134,6 +174,10 @@ def main():
         argument_spec={
             "dir": {"type": "path", "required": True},
             "certificates": {"type": "list", "elements": "dict", "required": True, "options": CERTIFICATE_SPEC},
+            "authorities": {"type": "dict", "default": {}},
+            "authority_days": {"type": "int", "default": 3650},
+            "replace_authorities": {"type": "bool", "default": False},
+            "key_pairs": {"type": "list", "elements": "str", "default": [], "no_log": False},
             "renew_days": {"type": "int", "default": 30},
             "valid_days": {"type": "int", "default": 365},
         },
@@ -142,19 +186,28 @@ def main():
     if CRYPTOGRAPHY_ERROR:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_ERROR)
     params = module.params
+    check = module.check_mode
     try:
-        keys_made, issued, before, after = ensure(
-            params["dir"], params["certificates"], params["renew_days"], params["valid_days"], module.check_mode
+        for entry in params["certificates"]:  # every entry checked before anything is written
+            Leaf(entry)
+        ca_keys, ca_issued, loaded, before, after = ensure_authorities(
+            params["dir"], params["authorities"], params["authority_days"], params["replace_authorities"], check
+        )
+        pair_keys, pubs = ensure_key_pairs(params["dir"], params["key_pairs"], check)
+        keys_made, issued, leaf_before, leaf_after = ensure(
+            params["dir"], params["certificates"], params["renew_days"], params["valid_days"], check, loaded=loaded
         )
     except LeafError as exc:
         module.fail_json(msg=f"{exc}; nothing written")
     except OSError as exc:
         module.fail_json(msg=f"cannot write in {params['dir']}: {exc}")
     module.exit_json(
-        changed=bool(keys_made or issued),
-        keys_made=keys_made,
+        changed=bool(ca_keys or ca_issued or pair_keys or pubs or keys_made or issued),
+        authorities_issued=ca_issued,
+        public_keys_written=pubs,
+        keys_made=ca_keys + pair_keys + keys_made,
         issued=issued,
-        diff={"before": before, "after": after},
+        diff={"before": {**before, **leaf_before}, "after": {**after, **leaf_after}},
     )
 
 

@@ -73,7 +73,7 @@ def test_context_has_a_containerfile_and_the_collection_requirements(context):
     build = context / "_build"
     assert (build / "requirements.txt").read_text() == (ROOT / "meta" / "ee-requirements.txt").read_text()
     assert (build / "bindep.txt").read_text() == (ROOT / "meta" / "bindep.txt").read_text()
-    assert (build / "exclude-collections.txt").read_text().split() == ["community.crypto", "ansible.posix"]
+    assert (build / "exclude-collections.txt").read_text().split() == ["ansible.posix"]
     for script in ("assemble", "install-from-bindep", "introspect.py"):
         assert (build / "scripts" / script).is_file()
 
@@ -98,7 +98,7 @@ def test_containerfile_installs_the_pinned_python_ansible_and_runner(context):
 
 def test_galaxy_requirements_are_the_collections_the_pinned_ansible_package_ships(context):
     wanted = yaml.safe_load((context / "_build" / "requirements.yml").read_text())["collections"]
-    assert {entry["name"] for entry in wanted} == {"community.crypto", "ansible.posix"}
+    assert {entry["name"] for entry in wanted} == {"ansible.posix"}
     for entry in wanted:
         # The copy inside the `ansible` package (requirements/python.txt), which the tests run with.
         (location,) = importlib.util.find_spec(f"ansible_collections.{entry['name']}").submodule_search_locations
@@ -123,14 +123,14 @@ def test_every_collection_the_roles_and_playbooks_call_is_in_the_ee(definition):
             if path.is_file() and path.name != "awx_configure.yml":
                 used |= {a or b for a, b in USES.findall(path.read_text())}
     in_ee = {entry["name"] for entry in definition["dependencies"]["galaxy"]["collections"]}
-    assert "community.crypto" in used
+    assert "ansible.posix" in used  # the finder sees a collection the roles call
     assert used - BUILT_IN <= in_ee, used - BUILT_IN - in_ee
 
 
 def test_python_requirements_are_pinned_as_constraints_pins_them():
     ours = pins(ROOT / "meta" / "ee-requirements.txt")
     constraints = pins(ROOT / "requirements" / "constraints.txt")
-    assert "cryptography" in ours  # leaf_certificates and community.crypto on the controller
+    assert "cryptography" in ours  # leaf_certificates on the controller
     assert {name: constraints.get(name) for name in ours} == ours
 
 

@@ -430,7 +430,7 @@ def test_13_scale_brings_the_node_back_and_changes_only_routes_elsewhere():
     assert on_control_plane <= {
         "Install the copy (keys 0600)",
         "Write every node's pod subnet there",
-        "Keep the leaf keys and certificates current",
+        "Keep the CAs, the service-account key pair and the leaf keys and certificates current",
     }, on_control_plane
     assert nodes_ready() == dict.fromkeys(NODES, "True")
     kubectl("-n default delete deployment rktnetes-spread")

@@ -1,0 +1,92 @@
+"""The pki role's CAs and service-account key pair (module_utils/pki_authorities.py), made in the
+same module run as the leaves: real keys, checked by openssl; a second run changes nothing, an
+existing key is never replaced, check mode writes nothing. Every cluster scenario runs it through
+the pki role (leaf_certificates with authorities and key_pairs)."""
+
+import datetime
+import os
+import subprocess
+
+import pytest
+
+from ansible_collections.rktnetes.cluster.plugins.module_utils.leaf_certificates import LeafError, ensure
+from ansible_collections.rktnetes.cluster.plugins.module_utils.pki_authorities import (
+    ensure_authorities,
+    ensure_key_pairs,
+)
+
+AUTHORITIES = {"kubernetes-ca": "kubernetes", "etcd-ca": "etcd-ca"}
+LEAF = {"name": "apiserver", "ca": "kubernetes-ca", "cn": "kube-apiserver", "sans": ["DNS:a"], "usages": ["serverAuth"]}
+
+
+def snapshot(directory):
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+
+
+def openssl(*args):
+    return subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True, check=False)
+
+
+def test_cas_and_a_leaf_they_sign_openssl_accepts_and_a_second_run_changes_nothing(tmp_path):
+    made, issued, loaded, before, _after = ensure_authorities(str(tmp_path), AUTHORITIES, 3650)
+    assert made == issued == ["kubernetes-ca", "etcd-ca"] and before["etcd-ca"] == "none"
+    assert oct(os.stat(tmp_path / "etcd-ca.key").st_mode & 0o777) == "0o600"
+    assert (tmp_path / "etcd-ca.key").read_bytes().startswith(b"-----BEGIN EC PRIVATE KEY-----")
+    text = openssl("x509", "-noout", "-text", "-in", tmp_path / "kubernetes-ca.crt").stdout
+    assert "CA:TRUE" in text and "Certificate Sign, CRL Sign" in text and "CN = kubernetes" in text
+    ensure(str(tmp_path), [LEAF], 30, 365, loaded=loaded)
+    checked = openssl("verify", "-CAfile", tmp_path / "kubernetes-ca.crt", tmp_path / "apiserver.crt")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    files = snapshot(tmp_path)
+    assert ensure_authorities(str(tmp_path), AUTHORITIES, 3650)[:2] == ([], [])
+    assert snapshot(tmp_path) == files
+
+
+def test_replacing_a_ca_keeps_its_key_and_the_leaves_it_signed_stay_valid(tmp_path):
+    _made, _issued, loaded, _b, _a = ensure_authorities(str(tmp_path), AUTHORITIES, 3650)
+    ensure(str(tmp_path), [LEAF], 30, 365, loaded=loaded)
+    key = (tmp_path / "kubernetes-ca.key").read_bytes()
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    made, issued, loaded, _b, _a = ensure_authorities(str(tmp_path), AUTHORITIES, 3650, replace=True, now=later)
+    assert made == [] and issued == ["kubernetes-ca", "etcd-ca"]
+    assert (tmp_path / "kubernetes-ca.key").read_bytes() == key
+    assert ensure(str(tmp_path), [LEAF], 30, 365, loaded=loaded)[1] == []
+
+
+def test_check_mode_decides_but_writes_nothing_and_the_leaves_are_judged_against_the_would_be_ca(tmp_path):
+    made, issued, loaded, _b, _a = ensure_authorities(str(tmp_path), AUTHORITIES, 3650, check_mode=True)
+    assert made == issued == ["kubernetes-ca", "etcd-ca"]
+    assert ensure(str(tmp_path), [LEAF], 30, 365, check_mode=True, loaded=loaded)[1][0]["name"] == "apiserver"
+    assert ensure_key_pairs(str(tmp_path), ["service-account"], check_mode=True) == (
+        ["service-account"],
+        ["service-account"],
+    )
+    assert snapshot(tmp_path) == {}
+
+
+def test_a_ca_certificate_of_another_key_is_refused_not_replaced(tmp_path):
+    ensure_authorities(str(tmp_path), AUTHORITIES, 3650)
+    (tmp_path / "etcd-ca.key").unlink()
+    files = snapshot(tmp_path)
+    with pytest.raises(LeafError, match=r"etcd-ca\.crt is there without its key"):
+        ensure_authorities(str(tmp_path), AUTHORITIES, 3650)
+    assert snapshot(tmp_path) == files  # no new key made for a certificate it would not match
+    other = tmp_path.parent / f"{tmp_path.name}-other"
+    other.mkdir()
+    ensure_authorities(str(other), {"etcd-ca": "etcd-ca"}, 3650)
+    (tmp_path / "etcd-ca.key").write_bytes((other / "etcd-ca.key").read_bytes())
+    files = snapshot(tmp_path)
+    with pytest.raises(LeafError, match=r"etcd-ca\.crt is not a certificate of"):
+        ensure_authorities(str(tmp_path), AUTHORITIES, 3650)
+    assert snapshot(tmp_path) == files
+
+
+def test_the_service_account_key_pair_is_made_once_and_its_public_key_kept_matching(tmp_path):
+    assert ensure_key_pairs(str(tmp_path), ["service-account"]) == (["service-account"], ["service-account"])
+    assert (tmp_path / "service-account.key").read_bytes().startswith(b"-----BEGIN RSA PRIVATE KEY-----")
+    derived = openssl("rsa", "-in", tmp_path / "service-account.key", "-pubout").stdout
+    assert (tmp_path / "service-account.pub").read_text() == derived
+    assert ensure_key_pairs(str(tmp_path), ["service-account"]) == ([], [])
+    (tmp_path / "service-account.pub").write_text("stale\n")
+    assert ensure_key_pairs(str(tmp_path), ["service-account"]) == ([], ["service-account"])
+    assert (tmp_path / "service-account.pub").read_text() == derived
