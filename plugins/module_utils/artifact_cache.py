@@ -135,18 +135,20 @@ def _normal(member_name):
     return member_name[2:] if member_name.startswith("./") else member_name
 
 
-def unpack(entry, archive_path, archive_digest, files_dir, wanted=None):
+def unpack(entry, archive_path, archive_digest, files_dir, wanted=None, also=()):
     """Write the wanted files (default all the entry's) from the archive (or the single file) into
-    files_dir, then the manifest."""
+    files_dir, then the manifest. `also`: more of the entry's files, taken in the same pass where
+    the archive has them (a later role asking for one finds it unpacked and verified)."""
     wanted = list(entry["files"]) if wanted is None else list(wanted)
     staging = tempfile.mkdtemp(prefix=".unpack-", dir=os.path.dirname(files_dir))
     try:
         digests = {}
         if entry["archive"]:
             members = {_normal(entry["files"][name]): name for name in wanted}
+            optional = {_normal(entry["files"][name]): name for name in also if name not in wanted}
             with tarfile.open(archive_path, "r:*") as archive:
                 for member in archive:
-                    name = members.pop(_normal(member.name), None)
+                    name = members.pop(_normal(member.name), None) or optional.pop(_normal(member.name), None)
                     if name is None:
                         continue
                     if not member.isfile():
@@ -230,7 +232,9 @@ def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False, o
     if not unpacked_ok(entry, archive_digest, files_dir, wanted):
         result["unpacked"] = True
         if not check_mode:
-            unpack(entry, archive_path, archive_digest, files_dir, wanted)
+            # One pass over the archive for every file the table lists that it holds: the roles that
+            # ask for the Kubernetes binaries one by one then find them all unpacked (not a pass each).
+            unpack(entry, archive_path, archive_digest, files_dir, wanted, also=entry["files"])
     # What a later call of the same run may trust, unless in check mode something is still missing.
     complete = not (check_mode and result["unpacked"])
     result["verified"] = signatures(archive_path, files_dir) if complete else {}

@@ -44,7 +44,9 @@ options:
   files:
     description:
       - The entry's files to keep unpacked (besides those already unpacked from the same file).
-        Default all of them.
+        Default all of them. Each must be in the archive.
+      - When the archive has to be unpacked, the same pass also takes every other file the entry
+        lists that the archive holds, so that a later call asking for another file finds it.
     type: list
     elements: str
   mirror:

@@ -196,16 +196,15 @@ def test_single_file_artifact_is_kept_as_is(tmp_path):
         assert stream.read().startswith(b"-----BEGIN PGP")
 
 
-def test_only_the_files_asked_for_are_unpacked_and_later_asks_add_to_them(tmp_path, mirror):
+def test_one_pass_unpacks_every_listed_file_and_later_asks_for_another_find_it(tmp_path, mirror):
     root, checksum = mirror
     entry = entry_for(root, checksum)
     cache = str(tmp_path / "cache")
     first = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"])
-    assert sorted(os.listdir(first["files_dir"])) == [".manifest.json", "etcdctl"]
-    again = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"])
-    assert not again["unpacked"]
+    assert sorted(os.listdir(first["files_dir"])) == [".manifest.json", "etcd", "etcdctl"]  # not README.md
+    assert sorted(first["verified"]["files"]) == ["etcd", "etcdctl"]
     more = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
-    assert more["unpacked"] and sorted(os.listdir(more["files_dir"])) == [".manifest.json", "etcd", "etcdctl"]
+    assert not more["unpacked"]
     assert not artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"])["unpacked"]
 
 
@@ -262,19 +261,22 @@ def test_a_file_changed_since_the_check_is_verified_again(tmp_path, mirror, monk
         assert stream.read() == FILES["etcd"]
 
 
-def test_a_check_that_did_not_cover_the_files_asked_for_now_is_not_trusted(tmp_path, mirror):
+def test_a_check_that_did_not_cover_the_files_asked_for_now_is_not_trusted(tmp_path, mirror, monkeypatch):
     root, checksum = mirror
     entry, cache = entry_for(root, checksum), str(tmp_path / "cache")
     first = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
-    assert sorted(first["verified"]["files"]) == ["etcd"]
-    again = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"], verified=first["verified"])
-    assert again["unpacked"] and sorted(again["verified"]["files"]) == ["etcd", "etcdctl"]
+    partial = {**first["verified"], "files": {"etcd": first["verified"]["files"]["etcd"]}}  # as an older cache's
+    calls = counting_digests(monkeypatch)
+    again = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcdctl"], verified=partial)
+    assert "etcd-v9.9.9-linux-amd64.tar.gz" in calls and "etcdctl" in calls  # checked again, not trusted
+    assert sorted(again["verified"]["files"]) == ["etcd", "etcdctl"]
 
 
 def test_check_mode_with_files_missing_gives_nothing_to_trust(tmp_path, mirror):
     root, checksum = mirror
     entry, cache = entry_for(root, checksum), str(tmp_path / "cache")
-    artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
+    first = artifact_cache.ensure(entry, cache, urllib_opener, str(root), only=["etcd"])
+    os.unlink(os.path.join(first["files_dir"], "etcdctl"))
     result = artifact_cache.ensure(entry, cache, urllib_opener, str(root), check_mode=True, only=["etcdctl"])
     assert result["unpacked"] and result["verified"] == {}
 
@@ -295,9 +297,12 @@ def test_artifacts_to_verify_names_only_what_this_run_has_not_checked_as_it_is(t
     first = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root), only=["etcd"])
     memory = {entry["key"]: first["verified"]}
     assert artifacts_to_verify(plan, install, str(cache), memory) == []
-    # A file asked for now that the check did not cover.
+    # Another file of it: the check's one pass unpacked and verified it too.
     more = [{"artifact": "etcd", "files": ["etcd", "etcdctl"], "dest": "/usr/local/bin"}]
-    assert [e["asked"] for e in artifacts_to_verify(plan, more, str(cache), memory)] == [["etcd", "etcdctl"]]
+    assert artifacts_to_verify(plan, more, str(cache), memory) == []
+    # A file asked for now that the check did not cover (a cache an older version unpacked).
+    partial = {entry["key"]: {**first["verified"], "files": {"etcd": first["verified"]["files"]["etcd"]}}}
+    assert [e["asked"] for e in artifacts_to_verify(plan, more, str(cache), partial)] == [["etcd", "etcdctl"]]
     # The unpacked file changed since the check (same size, new content): checked again.
     unpacked = cache / entry["cache_dir"] / "files" / "etcd"
     unpacked.write_bytes(unpacked.read_bytes().upper())
