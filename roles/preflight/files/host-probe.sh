@@ -10,6 +10,9 @@ done
 systemd_version=$(systemctl --version 2>/dev/null | awk 'NR == 1 {print $2 + 0}')
 dbus=false
 busctl --system --no-pager list >/dev/null 2>&1 && dbus=true
+# systemd's version as the kubelet reads it (D-Bus Manager.Version, e.g. 252.22-1~deb12u1).
+dbus_version=$(busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+    org.freedesktop.systemd1.Manager Version 2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p' | tr -d '\042\134')
 swap_kib=$(awk 'NR > 1 {sum += $3} END {print sum + 0}' /proc/swaps)
 forward=false
 [ -w /proc/sys/net/ipv4/ip_forward ] && forward=true
@@ -26,5 +29,5 @@ done
 IFS=$old_ifs
 # The pod subnet an earlier run recorded on this node (the cni role's local fact): a node keeps it.
 subnet=$(sed -n 's/^ *"pod_subnet": *"\([0-9a-fA-F.:/]*\)".*/\1/p' /etc/ansible/facts.d/rktnetes.fact 2>/dev/null | head -n 1)
-printf '{"pid1": "%s", "systemd_version": %s, "dbus": %s, "swap_kib": %s, "missing": [%s], "ip_forward_writable": %s, "rkt_dir_free_kib": %s, "versions": "%s", "recorded_pod_subnet": "%s"}\n' \
-    "$(cat /proc/1/comm)" "${systemd_version:-0}" "$dbus" "$swap_kib" "${missing%,}" "$forward" "${free_kib:-0}" "$versions" "$subnet"
+printf '{"pid1": "%s", "systemd_version": %s, "dbus": %s, "dbus_systemd_version": "%s", "swap_kib": %s, "missing": [%s], "ip_forward_writable": %s, "rkt_dir_free_kib": %s, "versions": "%s", "recorded_pod_subnet": "%s"}\n' \
+    "$(cat /proc/1/comm)" "${systemd_version:-0}" "$dbus" "$dbus_version" "$swap_kib" "${missing%,}" "$forward" "${free_kib:-0}" "$versions" "$subnet"
