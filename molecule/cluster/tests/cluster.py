@@ -81,8 +81,16 @@ class Run:
     def changed_on(self, hosts):
         return {task: names for task, names in self.changed.items() if set(names) & set(hosts)}
 
+    @property
+    def failed_checks(self):
+        """verify.yml's "FAIL name: detail" lines, which the JSON tail of a long run leaves out."""
+        return sorted({line.strip().strip("\"',") for line in self.stdout.splitlines() if "FAIL " in line})
+
     def __repr__(self):
-        return f"rc={self.rc} changed={self.changed} failures={self.failures} tail={self.stdout[-2000:]}"
+        return (
+            f"rc={self.rc} changed={self.changed} failures={self.failures} failed checks={self.failed_checks}"
+            f" tail={self.stdout[-2000:]}"
+        )
 
 
 def playbook(name, *extra, check=False, env=None):
