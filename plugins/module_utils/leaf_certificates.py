@@ -125,15 +125,22 @@ def reasons_to_issue(cert, key, ca_cert, leaf, now, renew_days):
     return reasons
 
 
-def issue(leaf, key, ca_cert, ca_key, now, days):
-    builder = (
+def certificate_builder(subject, issuer, public_key, now, days):
+    """A new certificate's subject, issuer, key, random serial and validity (from a little in the past)."""
+    return (
         x509.CertificateBuilder()
-        .subject_name(leaf.subject)
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
         .not_valid_after(now + datetime.timedelta(days=days))
+    )
+
+
+def issue(leaf, key, ca_cert, ca_key, now, days):
+    builder = (
+        certificate_builder(leaf.subject, ca_cert.subject, key.public_key(), now, days)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=False)
         .add_extension(
             x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=False

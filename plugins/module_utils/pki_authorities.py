@@ -11,8 +11,8 @@ import os
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
 from ansible_collections.rktnetes.cluster.plugins.module_utils.leaf_certificates import (
-    BACKDATE,
     LeafError,
+    certificate_builder,
     describe,
     public_der,
     read_cert,
@@ -41,13 +41,7 @@ def key_pem(key):
 def self_signed(key, common_name, now, days):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE)
-        .not_valid_after(now + datetime.timedelta(days=days))
+        certificate_builder(name, name, key.public_key(), now, days)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
