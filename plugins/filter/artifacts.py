@@ -86,8 +86,7 @@ def artifacts_to_verify(plan, install, cache_dir, verified):
         asked = sorted(
             {name for item in install if item.get("artifact") == entry["name"] for name in item.get("files") or []}
         )
-        archive_path = f"{cache_dir}/{entry['cache_file']}"
-        files_dir = f"{cache_dir}/{entry['cache_dir']}/files"
+        archive_path, files_dir = artifact_cache.cache_paths(entry, cache_dir)
         if not artifact_cache.still_verified(verified.get(key) or {}, entry, archive_path, files_dir, asked):
             wanted.append({**entry, "key": key, "asked": asked})
     return wanted

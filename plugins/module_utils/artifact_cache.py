@@ -207,13 +207,17 @@ def still_verified(verified, entry, archive_path, files_dir, only):
     return now == verified and asked <= set(now["files"])
 
 
+def cache_paths(entry, cache_root):
+    """Where an entry's downloaded file and its unpacked files sit in the cache."""
+    return os.path.join(cache_root, entry["cache_file"]), os.path.join(cache_root, entry["cache_dir"], "files")
+
+
 def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False, only=None, verified=None):
     """Bring one artifact into the cache with the files `only` names (default all) unpacked.
     `verified`: the signatures an earlier call of this run returned; when nothing changed since,
     the hashing is not done again. Returns what happened (with the new signatures); raises
     FetchError on failure."""
-    archive_path = os.path.join(cache_root, entry["cache_file"])
-    files_dir = os.path.join(cache_root, entry["cache_dir"], "files")
+    archive_path, files_dir = cache_paths(entry, cache_root)
     result = {"path": archive_path, "files_dir": files_dir, "downloaded": False, "replaced": False, "unpacked": False}
     if still_verified(verified, entry, archive_path, files_dir, only):
         result["verified"] = verified

@@ -27,12 +27,10 @@ try:
 except ImportError:  # leaf_certificates reports it (CRYPTOGRAPHY_ERROR)
     pass
 
-# What community.crypto's openssl_privatekey wrote for these keys before (PKCS#1 / SEC 1 PEM), so
-# that every reader of the earlier files reads the new ones.
-KEY_FORMAT = "traditional"
-
 
 def key_pem(key):
+    """PKCS#1 / SEC 1 PEM, what community.crypto's openssl_privatekey wrote for these keys before,
+    so that every reader of the earlier files reads the new ones."""
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     )
