@@ -13,7 +13,7 @@ export ANSIBLE_CONFIG=$root/ansible.cfg ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBL
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(lint sanity unit lab molecule)
 
-results=()
+results=() failures=()
 passed=0 failed=0 skipped=0
 
 # step NAME COMMAND...: run it, log it, record the outcome. Exit code 77 means "skipped"; the
@@ -32,6 +32,7 @@ step() {
         skipped=$((skipped + 1)); results+=("SKIP  $name: $reason")
     else
         failed=$((failed + 1)); results+=("FAIL  $name ($((SECONDS - start)) s), log: $logs/$name.log")
+        failures+=("$name")
         # The first errors, then the end: a scenario's end is its destroy, far from the cause.
         grep -n -m 8 -A 15 -E '^(fatal|failed):|^E  |^FAILED|^CRITICAL|^ERROR' "$logs/$name.log" |
             head -n 120 | sed 's/^/    /'
@@ -82,6 +83,12 @@ done
 echo
 echo "=== what ran"
 printf '  %s\n' "${results[@]}"
+# Again at the very end, where a CI excerpt (the output's tail) still shows it: why each step failed.
+for name in "${failures[@]}"; do
+    echo
+    echo "=== why $name failed (first lines; the whole log is named above)"
+    grep -m 10 -E '^(fatal|failed):|^FAILED|^E  |^CRITICAL|^ERROR' "$logs/$name.log" | cut -c 1-400 | sed 's/^/  /'
+done
 echo
 echo "summary: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]
