@@ -128,6 +128,18 @@ def test_a_pods_output_reaches_the_journal_rkt_api_service_reads(rkt_pods):
         assert f"pod-output-from-{name}" in logged.stdout, logged.stdout + logged.stderr
 
 
+def test_a_pod_runs_one_journald(rkt_pods):
+    # stage1-host also copies the host's journald unit in as systemd-journal-flush.service; without
+    # the rkt role's ExecCondition that copy is a second journald on the same sockets.
+    for name, (uuid, _ip) in rkt_pods.items():
+        host = node(name)
+        nspawn = pod_status(host, uuid)["pid"]
+        processes = [line.split(None, 2) for line in host.run("ps -eo pid=,ppid=,comm=").stdout.splitlines()]
+        pod_systemd = {pid for pid, ppid, comm in processes if ppid == nspawn and comm == "systemd"}
+        journalds = [pid for pid, ppid, comm in processes if ppid in pod_systemd and comm == "systemd-journal"]
+        assert len(pod_systemd) == 1 and len(journalds) == 1, (name, processes)
+
+
 def test_pod_capacity_counts_the_pods_rkt_runs(rkt_pods):
     host = node(NODES[0])
     result = host.ansible(

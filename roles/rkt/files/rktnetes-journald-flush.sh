@@ -20,8 +20,17 @@ if [ ! -e "$distrib" ]; then
 fi
 wanted=$(mktemp "$unit.rktnetes.XXXXXX")
 trap 'rm -f "$wanted"' EXIT
+# The pod's copy runs as systemd-journal-flush.service beside the pod's own journald: two journalds
+# on the same sockets, both writing the pod's persistent journal, and a line the pod prints may land
+# with either (seen: a pod's output missing from the journal rkt api-service reads). ExecCondition
+# (systemd >= 243) skips the copy by its unit name (%n); the host's journald is unaffected.
+condition=
+if [ "$(systemctl --version | awk 'NR == 1 {print $2}')" -ge 243 ]; then
+    condition='ExecCondition=/bin/bash -c "test %n != systemd-journal-flush.service"'
+fi
 # shellcheck disable=SC2016 # $MAINPID is for systemd, not this shell
-sed '/^\[Service\]$/a ExecStartPost=-/bin/bash -c "kill -USR1 $MAINPID"' "$distrib" >"$wanted"
+sed -e "${condition:+/^\[Service\]\$/a $condition}" \
+    -e '/^\[Service\]$/a ExecStartPost=-/bin/bash -c "kill -USR1 $MAINPID"' "$distrib" >"$wanted"
 if cmp -s "$wanted" "$unit"; then
     exit 0
 fi
