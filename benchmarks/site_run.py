@@ -13,7 +13,10 @@ hosts that were already there. It prints the wall times, the 10 slowest tasks of
 docs/performance.md and to the issue's targets (cold <= 90 s, second run <= 20 s, for the default
 layouts 2 and 5: 5 nodes <= 1.3x the 2-node figures, adding a node <= 1.2x), and a table for
 docs/performance.md. Each run's full output goes to a log under LAB_DIR/logs.
-Usage: .venv/bin/python benchmarks/site_run.py [--add-node] [--keep] [--dry-run] [N ...]
+With --mitogen every playbook runs with Mitogen's strategy (mitogen_linear, as a user enables it in
+ansible.cfg; `pip install mitogen`): one Python process per host kept for the whole run instead of
+an interpreter started, and Ansible's module_utils compiled again, for every task.
+Usage: .venv/bin/python benchmarks/site_run.py [--add-node] [--keep] [--dry-run] [--mitogen] [N ...]
 (from the repository root, as root for labctl; default layouts 2 5). Only one lab should run on
 the machine at a time for figures worth comparing.
 """
@@ -218,6 +221,16 @@ def environment():
         "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all",
         "PROFILE_TASKS_SORT_ORDER": "descending",
     }
+
+
+def mitogen_strategy():
+    """The settings a user puts in ansible.cfg to run with Mitogen, from the installed package."""
+    try:
+        import ansible_mitogen  # optional: only --mitogen needs it
+    except ImportError:
+        fail("--mitogen needs Mitogen in this Python: .venv/bin/pip install mitogen", 2)
+    plugins = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": "mitogen_linear"}
 
 
 def labctl(*args):
@@ -522,6 +535,7 @@ def main():
     parser.add_argument("--add-node", action="store_true", help="then add one node with playbooks/scale.yml (timed)")
     parser.add_argument("--keep", action="store_true", help="leave the last lab, its registry and DNS server running")
     parser.add_argument("--dry-run", action="store_true", help="print the commands, inventory and vars; run nothing")
+    parser.add_argument("--mitogen", action="store_true", help="run every playbook with Mitogen's mitogen_linear")
     args = parser.parse_args()
     layouts = sorted(set(args.nodes))
 
@@ -541,7 +555,7 @@ def main():
         dry_run(layouts, args.add_node, base, base_note)
         return
 
-    env = {**environment(), "LAB_BASE": str(base)}
+    env = {**environment(), "LAB_BASE": str(base), **(mitogen_strategy() if args.mitogen else {})}
     (LAB_DIR / "logs").mkdir(parents=True, exist_ok=True)
     setup_log = LAB_DIR / "logs" / "setup.log"
     setup_log.write_text("")
