@@ -24,6 +24,7 @@ the machine at a time for figures worth comparing.
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -317,21 +318,33 @@ def machine_cpu():
     return busy, busy + idle + iowait + steal
 
 
+def controller_cpu():
+    """CPU seconds of this process's finished children: ansible-playbook, its workers and the
+    modules they ran on the controller (not the lab hosts' processes, which sshd starts)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_playbook(command, env, log):
     """Runs it with its output streamed to log; on failure prints the tail and exits 1.
-    Returns the wall time, the output and the share of the machine's CPU time that was busy."""
+    Returns the wall time, the output and the CPU use: the share of the machine's CPU time that
+    was busy, its busy CPU seconds and the controller's part of them."""
     print(f"  running: {' '.join(command[1:])}   (log: {log})", flush=True)
-    start, (busy_before, total_before) = time.monotonic(), machine_cpu()
+    start, (busy_before, total_before), controller_before = time.monotonic(), machine_cpu(), controller_cpu()
     with open(log, "w") as out:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     elapsed = time.monotonic() - start
     busy_after, total_after = machine_cpu()
-    busy = (busy_after - busy_before) / max(total_after - total_before, 1)
+    usage = {
+        "share": (busy_after - busy_before) / max(total_after - total_before, 1),
+        "busy_s": (busy_after - busy_before) / os.sysconf("SC_CLK_TCK"),
+        "controller_s": controller_cpu() - controller_before,
+    }
     text = Path(log).read_text(errors="replace")
     if result.returncode != 0:
         tail = "\n".join(text.splitlines()[-40:])
         fail(f"{' '.join(command)} failed (exit {result.returncode}) after {elapsed:.1f} s; end of {log}:\n{tail}")
-    return elapsed, text, busy
+    return elapsed, text, usage
 
 
 def after_recap(text):
@@ -442,7 +455,13 @@ def versus_previous(nodes_count, run, seconds):
 def report(nodes_count, result):
     for run, seconds in result["times"].items():
         print(f"  {RUN_LABELS[run]}: {seconds:.1f} s{versus_previous(nodes_count, run, seconds)}")
-        print(f"    the machine's {os.cpu_count()} cores were busy {result['cpu'][run]:.0%} of that time")
+        usage = result["cpu"][run]
+        print(
+            f"    the machine's {os.cpu_count()} cores were busy {usage['share']:.0%} of that time,"
+            f" {usage['busy_s']:.1f} CPU s: the controller (ansible-playbook, its workers, the modules it ran"
+            f" itself) {usage['controller_s']:.1f} s, the lab hosts and anything else"
+            f" {usage['busy_s'] - usage['controller_s']:.1f} s"
+        )
         print(f"    log: {result['logs'][run]}")
     if result["not_idempotent"]:
         for host, changed in result["not_idempotent"].items():
@@ -485,7 +504,9 @@ def summary(results, argv):
     print("|---" * (len(runs) + 1) + "|")
     for result in (results[count] for count in sorted(results)):
         cells = [
-            f"{result['times'][run]:.1f} s (CPU {result['cpu'][run]:.0%} busy)" if run in result["times"] else "-"
+            f"{result['times'][run]:.1f} s (CPU {result['cpu'][run]['share']:.0%} busy)"
+            if run in result["times"]
+            else "-"
             for run in runs
         ]
         if "again" in result["times"]:
