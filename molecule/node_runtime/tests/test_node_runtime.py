@@ -256,4 +256,6 @@ def test_stage1_host_gets_the_journal_flush_in_the_file_it_copies(host):
     original = host.file("/lib/systemd/system/systemd-journald.service.distrib").content_string
     assert unit.replace(added, "", 1) == original
     assert host.service("systemd-journald").is_running  # the condition lets the host's own journald run
+    reload = host.run("systemctl show -p NeedDaemonReload systemd-journald.service").stdout.strip()
+    assert reload == "NeedDaemonReload=no"  # systemd read the rewritten file
     assert "rktnetes" in host.run("dpkg-divert --list /lib/systemd/system/systemd-journald.service").stdout

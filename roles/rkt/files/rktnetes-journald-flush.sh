@@ -38,4 +38,7 @@ echo changed
 if [ "$check" != --check ]; then
     chmod 0644 "$wanted"
     mv -f "$wanted" "$unit"
+    # systemd keeps the host's journald as it was loaded; the reload makes it read the new file
+    # (nothing restarts: the change matters to the pods, which copy the file when they start)
+    systemctl daemon-reload
 fi
