@@ -8,7 +8,8 @@ connection, nothing else contacted):
   (no module run), with the real ansible-playbook: seconds per task round and CPU seconds per
   module run;
 - importing ansible.module_utils.basic from a zip as AnsiballZ does, against a bare interpreter.
-Usage: .venv/bin/python benchmarks/module_round.py [N]   (default 40)
+With --mitogen the playbooks run with Mitogen's strategy (mitogen_linear; `pip install mitogen`).
+Usage: .venv/bin/python benchmarks/module_round.py [--mitogen] [N]   (default 40)
 """
 
 import os
@@ -21,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import ansible
+from mitogen_strategy import mitogen_environment
 
 HOSTS = ("h1", "h2", "h3")
 PLAYBOOK_BIN = Path(sys.executable).with_name("ansible-playbook")
@@ -51,8 +53,11 @@ def zip_of_module_utils(path):
 
 
 def main():
-    tasks = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    args = [arg for arg in sys.argv[1:] if arg != "--mitogen"]
+    tasks = int(args[0]) if args else 40
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    if "--mitogen" in sys.argv[1:]:
+        env.update(mitogen_environment())
     env["ANSIBLE_HOST_KEY_CHECKING"] = "False"
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
@@ -74,6 +79,7 @@ def main():
     facts_wall = results["facts"][0]
     modules_wall, modules_cpu = results["modules"]
     runs = tasks * len(HOSTS)
+    print(f"strategy: {env.get('ANSIBLE_STRATEGY', 'linear (the default)')}")
     print(f"{tasks} set_fact tasks on {len(HOSTS)} hosts: {facts_wall:.1f} s ({facts_wall / tasks:.3f} s per task)")
     print(
         f"{tasks} command tasks on {len(HOSTS)} hosts: {modules_wall:.1f} s"

@@ -33,6 +33,7 @@ from hashlib import sha256
 from pathlib import Path
 
 import yaml
+from mitogen_strategy import mitogen_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = ROOT / "tests" / "lab"
@@ -222,16 +223,6 @@ def environment():
         "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all",
         "PROFILE_TASKS_SORT_ORDER": "descending",
     }
-
-
-def mitogen_strategy():
-    """The settings a user puts in ansible.cfg to run with Mitogen, from the installed package."""
-    try:
-        import ansible_mitogen  # optional: only --mitogen needs it
-    except ImportError:
-        fail("--mitogen needs Mitogen in this Python: .venv/bin/pip install mitogen", 2)
-    plugins = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
-    return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": "mitogen_linear"}
 
 
 def labctl(*args):
@@ -576,7 +567,7 @@ def main():
         dry_run(layouts, args.add_node, base, base_note)
         return
 
-    env = {**environment(), "LAB_BASE": str(base), **(mitogen_strategy() if args.mitogen else {})}
+    env = {**environment(), "LAB_BASE": str(base), **(mitogen_environment() if args.mitogen else {})}
     (LAB_DIR / "logs").mkdir(parents=True, exist_ok=True)
     setup_log = LAB_DIR / "logs" / "setup.log"
     setup_log.write_text("")
