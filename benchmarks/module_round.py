@@ -13,7 +13,6 @@ Usage: .venv/bin/python benchmarks/module_round.py [--mitogen] [N]   (default 40
 """
 
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 import ansible
-from mitogen_strategy import mitogen_environment
+from bench_common import children_cpu, mitogen_environment
 
 HOSTS = ("h1", "h2", "h3")
 PLAYBOOK_BIN = Path(sys.executable).with_name("ansible-playbook")
@@ -31,11 +30,6 @@ PLAYBOOK_BIN = Path(sys.executable).with_name("ansible-playbook")
 def playbook(path, task, count):
     body = "\n".join(f"    - name: t{i}\n{task}" for i in range(count))
     path.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n{body}\n")
-
-
-def children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def timed(command, env):

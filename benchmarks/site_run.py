@@ -24,7 +24,6 @@ the machine at a time for figures worth comparing.
 import argparse
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from hashlib import sha256
 from pathlib import Path
 
 import yaml
-from mitogen_strategy import mitogen_environment
+from bench_common import children_cpu, mitogen_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = ROOT / "tests" / "lab"
@@ -309,19 +308,12 @@ def machine_cpu():
     return busy, busy + idle + iowait + steal
 
 
-def controller_cpu():
-    """CPU seconds of this process's finished children: ansible-playbook, its workers and the
-    modules they ran on the controller (not the lab hosts' processes, which sshd starts)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed_playbook(command, env, log):
     """Runs it with its output streamed to log; on failure prints the tail and exits 1.
     Returns the wall time, the output and the CPU use: the share of the machine's CPU time that
     was busy, its busy CPU seconds and the controller's part of them."""
     print(f"  running: {' '.join(command[1:])}   (log: {log})", flush=True)
-    start, (busy_before, total_before), controller_before = time.monotonic(), machine_cpu(), controller_cpu()
+    start, (busy_before, total_before), controller_before = time.monotonic(), machine_cpu(), children_cpu()
     with open(log, "w") as out:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     elapsed = time.monotonic() - start
@@ -329,7 +321,7 @@ def timed_playbook(command, env, log):
     usage = {
         "share": (busy_after - busy_before) / max(total_after - total_before, 1),
         "busy_s": (busy_after - busy_before) / os.sysconf("SC_CLK_TCK"),
-        "controller_s": controller_cpu() - controller_before,
+        "controller_s": children_cpu() - controller_before,  # ansible-playbook's tree, not the hosts'
     }
     text = Path(log).read_text(errors="replace")
     if result.returncode != 0:
