@@ -5,12 +5,20 @@
 # is not copied, so the fix is in that very file: the package's file is diverted (systemd upgrades
 # land in the .distrib copy) and the unit is rebuilt from it with the flush. bash in the line, not
 # sh: a stage1-host pod's root has /bin/bash (and its builtin kill) but no /bin/sh.
-# Usage: rktnetes-journald-flush [--check]. Prints "changed" when it diverted or rewrote the unit
-# (with --check: when it would); idempotent, so one run per host and playbook run.
+# Usage: rktnetes-journald-flush SYSTEMD_VERSION [--check] (the version the rkt role already read).
+# Prints "changed" when it diverted or rewrote the unit (with --check: when it would); idempotent,
+# so one run per host and playbook run.
 set -eu
 unit=/lib/systemd/system/systemd-journald.service
 distrib=$unit.distrib
-check=${1:-}
+systemd_version=${1:-}
+check=${2:-}
+case $systemd_version in
+    '' | *[!0-9]*)
+        echo "usage: rktnetes-journald-flush SYSTEMD_VERSION [--check] (a number, as systemctl --version prints it)" >&2
+        exit 2
+        ;;
+esac
 if [ ! -e "$distrib" ]; then
     if [ "$check" = --check ]; then
         echo changed
@@ -25,7 +33,7 @@ trap 'rm -f "$wanted"' EXIT
 # with either (seen: a pod's output missing from the journal rkt api-service reads). ExecCondition
 # (systemd >= 243) skips the copy by its unit name (%n); the host's journald is unaffected.
 condition=
-if [ "$(systemctl --version | awk 'NR == 1 {print $2}')" -ge 243 ]; then
+if [ "$systemd_version" -ge 243 ]; then
     condition='ExecCondition=/bin/bash -c "test %n != systemd-journal-flush.service"'
 fi
 # shellcheck disable=SC2016 # $MAINPID is for systemd, not this shell
