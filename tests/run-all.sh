@@ -15,6 +15,8 @@ groups=("$@")
 
 results=() failures=()
 passed=0 failed=0 skipped=0
+# The lines of a step's log that say why it failed (Ansible, pytest, molecule).
+error_lines='^(fatal|failed):|^E  |^FAILED|^CRITICAL|^ERROR'
 
 # step NAME COMMAND...: run it, log it, record the outcome. Exit code 77 means "skipped"; the
 # reason is the last line the step printed.
@@ -34,7 +36,7 @@ step() {
         failed=$((failed + 1)); results+=("FAIL  $name ($((SECONDS - start)) s), log: $logs/$name.log")
         failures+=("$name")
         # The first errors, then the end: a scenario's end is its destroy, far from the cause.
-        grep -n -m 8 -A 15 -E '^(fatal|failed):|^E  |^FAILED|^CRITICAL|^ERROR' "$logs/$name.log" |
+        grep -n -m 8 -A 15 -E "$error_lines" "$logs/$name.log" |
             head -n 120 | sed 's/^/    /'
         printf '    ...\n'
         tail -n 40 "$logs/$name.log" | sed 's/^/    /'
@@ -87,7 +89,7 @@ printf '  %s\n' "${results[@]}"
 for name in "${failures[@]}"; do
     echo
     echo "=== why $name failed (first lines; the whole log is named above)"
-    grep -m 10 -E '^(fatal|failed):|^FAILED|^E  |^CRITICAL|^ERROR' "$logs/$name.log" | cut -c 1-400 | sed 's/^/  /'
+    grep -m 10 -E "$error_lines" "$logs/$name.log" | cut -c 1-400 | sed 's/^/  /'
 done
 echo
 echo "summary: $passed passed, $failed failed, $skipped skipped"
