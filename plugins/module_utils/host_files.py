@@ -1,7 +1,7 @@
 # Copyright: rktnetes.cluster contributors
 # Apache License 2.0 (see LICENSE)
-"""What the file-writing modules share: the wanted state of a file or directory, and whether the
-host's differs (content, mode, owner, group)."""
+"""What the file-writing modules share: the wanted state of a file, directory or symbolic link, and
+whether the host's differs (content, mode, owner, group, target)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,26 @@ def directory_differs(path, mode, uid, gid):
     if (status.st_mode & 0o7777, status.st_uid, status.st_gid) != (mode, uid, gid):
         return "attributes"
     return ""
+
+
+def link_differs(path, target):
+    """'missing', 'replace' (a link elsewhere, a file or an empty directory) or '' for a symbolic link
+    to `target`. ValueError for a directory that holds something: replacing it would lose that."""
+    if os.path.islink(path):
+        return "" if os.readlink(path) == target else "replace"
+    if not os.path.lexists(path):
+        return "missing"
+    if os.path.isdir(path) and os.listdir(path):
+        raise ValueError(f"{path} is a directory that is not empty; move what it holds, then run again")
+    return "replace"
+
+
+def replace_with_link(path, target):
+    """A symbolic link `path` -> `target`, put in place by a rename (an empty directory is removed first)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.rmdir(path)
+    temporary = os.path.join(os.path.dirname(path), f".host-files-link-{os.getpid()}-{os.path.basename(path)}")
+    if os.path.lexists(temporary):
+        os.unlink(temporary)
+    os.symlink(target, temporary)
+    os.replace(temporary, path)

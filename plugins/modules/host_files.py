@@ -17,8 +17,9 @@ description:
   - A file's content is given (a rendered template, with C(lookup('ansible.builtin.template', ...)))
     or read from a file on the controller (O(files[].src), vault-encrypted files too) by the action
     plugin.
-  - Directories come first, in the order given. Each file is written atomically (a temporary file in
-    the same directory, then renamed), with its mode from the first byte.
+  - System groups come first (so that directories and files can name them), then directories, in the
+    order given, then files, then symbolic links. Each file is written atomically (a temporary file in
+    the same directory, then renamed), with its mode from the first byte; so is each link.
   - The contents never appear in the output or the diff, which show paths only.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
@@ -33,6 +34,12 @@ attributes:
     support: full
     description: The paths written, not their contents.
 options:
+  groups:
+    description:
+      - System groups to create when missing (C(groupadd --system)); an existing group is left as it is.
+    type: list
+    elements: str
+    default: []
   directories:
     description: Directories to create (and whose mode, owner and group to keep).
     type: list
@@ -68,6 +75,15 @@ options:
       src:
         description: A file on the controller whose content to write; the action plugin reads it.
         type: path
+      validate:
+        description:
+          - A command that checks the new content before it replaces the host's file, with V(%s)
+            standing for a temporary file that holds it, for example V(haproxy -c -q -f %s).
+          - It runs only when the file differs, just before the file is written (the files before it
+            in O(files) are in place by then, so it can check a configuration that names them), and
+            not in check mode. When it fails the file is left as it was and the task fails with its
+            output, naming the paths written before it.
+        type: str
       mode:
         description: Octal mode, for example V("0600") for a key (default V("0644")).
         type: str
@@ -77,6 +93,22 @@ options:
       group:
         description: Group (default O(group)).
         type: str
+  links:
+    description:
+      - Symbolic links to keep. A link elsewhere, a file or an empty directory at O(links[].path) is
+        replaced; a directory that holds something is an error (nothing is written).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path of the link; its directory must exist or be in O(directories).
+        type: path
+        required: true
+      src:
+        description: What the link points to, kept as given.
+        type: str
+        required: true
   owner:
     description: Owner of every entry that names none.
     type: str
@@ -91,6 +123,14 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: rkt's group, its data directory (group-owned) and a link to the IPAM state
+  rktnetes.cluster.host_files:
+    groups: [rkt]
+    directories:
+      - {path: /var/lib/rkt, group: rkt, mode: "2750"}
+    links:
+      - {path: /var/lib/cni/networks, src: /run/cni-ipam}
+
 - name: The component's directories, kubeconfig and unit
   rktnetes.cluster.host_files:
     directories:
@@ -107,13 +147,21 @@ EXAMPLES = r"""
 
 RETURN = r"""
 written:
-  description: The paths this run created, wrote or fixed (or would, in check mode), directories first.
+  description: The paths this run created, wrote or fixed (or would, in check mode), directories first, links last.
+  returned: success
+  type: list
+  elements: str
+groups_created:
+  description: The groups this run created (or would, in check mode).
   returned: success
   type: list
   elements: str
 """
 
+import grp
 import os
+import shlex
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
@@ -121,7 +169,9 @@ from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file impor
 from ansible_collections.rktnetes.cluster.plugins.module_utils.host_files import (
     directory_differs,
     file_differs,
+    link_differs,
     owner_ids,
+    replace_with_link,
 )
 
 OWNED = {"mode": {"type": "str"}, "owner": {"type": "str"}, "group": {"type": "str"}}
@@ -130,14 +180,19 @@ FILE_SPEC = {
     "dest": {"type": "path", "required": True},
     "content": {"type": "str", "no_log": True},
     "src": {"type": "path"},
+    "validate": {"type": "str"},
     **OWNED,
 }
+LINK_SPEC = {"path": {"type": "path", "required": True}, "src": {"type": "str", "required": True}}
 
 
-def wanted(module, entry, path, default_mode):
-    """(path, mode, uid, gid) of an entry, checked before anything is written."""
+def wanted(module, entry, path, default_mode, pending_groups=()):
+    """(path, mode, uid, gid) of an entry, checked before anything is written. In check mode a group
+    this run would create has no id yet: gid -1, which no path has, so the path counts as to write."""
+    group = entry["group"] or module.params["group"]
     try:
-        uid, gid = owner_ids(entry["owner"] or module.params["owner"], entry["group"] or module.params["group"])
+        uid, gid = owner_ids(entry["owner"] or module.params["owner"], "root" if group in pending_groups else group)
+        gid = -1 if group in pending_groups else gid
         mode = int(entry["mode"] or default_mode, 8)
     except (KeyError, ValueError) as error:
         module.fail_json(msg=f"host_files: {path}: bad owner, group or mode ({error}); nothing written")
@@ -146,22 +201,95 @@ def wanted(module, entry, path, default_mode):
     return path, mode, uid, gid
 
 
+def missing_groups(module):
+    """The O(groups) not known to the host yet."""
+    missing = []
+    for name in module.params["groups"]:
+        try:
+            grp.getgrnam(name)
+        except KeyError:
+            missing.append(name)
+    return missing
+
+
+def create_groups(module, names):
+    groupadd = module.get_bin_path("groupadd", required=True)
+    for done, name in enumerate(names):
+        rc, out, err = module.run_command([groupadd, "--system", name])
+        if rc != 0:
+            why = err.strip() or out.strip()
+            before = ", ".join(names[:done]) or "none"
+            module.fail_json(
+                msg=f"host_files: groupadd --system {name}: {why}; created before it: {before}; no path written"
+            )
+
+
+def validate(module, command, path, content, written):
+    """Run `command` on a temporary copy of the new content of `path`; fail unless it passes."""
+    handle, temporary = tempfile.mkstemp(prefix=".host-files-validate-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        argv = [word.replace("%s", temporary) for word in shlex.split(command)]
+        rc, out, err = module.run_command(argv)
+    finally:
+        os.unlink(temporary)
+    if rc != 0:
+        why = (err.strip() or out.strip() or f"exit status {rc}").replace(temporary, path)
+        before = ", ".join(written) or "none"
+        module.fail_json(
+            msg=f"host_files: {path}: fails `{command}`: {why}; left as it was; written before it: {before}"
+        )
+
+
+def wanted_entries(module, pending_groups):
+    """(directories, files, links) as tuples, each entry checked; fails before anything is written."""
+    params = module.params
+    directories = [wanted(module, entry, entry["path"], "0755", pending_groups) for entry in params["directories"]]
+    files = []
+    for entry in params["files"]:
+        if entry["content"] is None:
+            module.fail_json(msg=f"host_files: {entry['dest']}: needs content or src; nothing written")
+        if entry["validate"] is not None and "%s" not in entry["validate"]:
+            module.fail_json(
+                msg=f"host_files: {entry['dest']}: validate needs %s for the file to check; nothing written"
+            )
+        files.append(
+            (
+                *wanted(module, entry, entry["dest"], "0644", pending_groups),
+                to_bytes(entry["content"]),
+                entry["validate"],
+            )
+        )
+    links = []
+    for entry in params["links"]:
+        if not os.path.isabs(entry["path"]):
+            module.fail_json(msg=f"host_files: link {entry['path']} is not an absolute path; nothing written")
+        try:
+            links.append((entry["path"], entry["src"], link_differs(entry["path"], entry["src"])))
+        except ValueError as error:
+            module.fail_json(msg=f"host_files: link {error}; nothing written")
+    return directories, files, links
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
             "directories": {"type": "list", "elements": "dict", "default": [], "options": DIRECTORY_SPEC},
             "files": {"type": "list", "elements": "dict", "default": [], "options": FILE_SPEC},
+            "groups": {"type": "list", "elements": "str", "default": []},
+            "links": {"type": "list", "elements": "dict", "default": [], "options": LINK_SPEC},
             "owner": {"type": "str", "default": "root"},
             "group": {"type": "str", "default": "root"},
         },
         supports_check_mode=True,
     )
-    directories = [wanted(module, entry, entry["path"], "0755") for entry in module.params["directories"]]
-    files = []
-    for entry in module.params["files"]:
-        if entry["content"] is None:
-            module.fail_json(msg=f"host_files: {entry['dest']}: needs content or src; nothing written")
-        files.append((*wanted(module, entry, entry["dest"], "0644"), to_bytes(entry["content"])))
+    groups = missing_groups(module)
+    entries = wanted_entries(module, set(groups))  # every entry checked before anything changes
+    if groups and not module.check_mode:
+        create_groups(module, groups)
+        entries = wanted_entries(module, set())  # now with the new groups' ids
+    directories, files, links = entries
     written = []
     try:
         for path, mode, uid, gid in directories:
@@ -172,15 +300,21 @@ def main():
                 os.chmod(path, mode)
                 os.chown(path, uid, gid)
             written += [path] if state else []
-        for path, mode, uid, gid, content in files:
+        for path, mode, uid, gid, content, check in files:
             if file_differs(path, content, mode, uid, gid):
                 if not module.check_mode:
+                    if check:
+                        validate(module, check, path, content, written)
                     write_atomically(path, content, mode, uid, gid, prefix=".host-files-")
                 written.append(path)
+        for path, target, state in links:
+            if state and not module.check_mode:
+                replace_with_link(path, target)
+            written += [path] if state else []
     except OSError as error:
         module.fail_json(msg=f"host_files: {error}; the paths before it were written: {', '.join(written) or 'none'}")
     diff = {"before": dict.fromkeys(written, "differs or missing"), "after": dict.fromkeys(written, "written")}
-    module.exit_json(changed=bool(written), written=written, diff=diff)
+    module.exit_json(changed=bool(written or groups), written=written, groups_created=groups, diff=diff)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,12 @@ from playbook_run import ansible_playbook
 
 from ansible_collections.rktnetes.cluster.plugins.filter.files import host_file_entries
 from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
-from ansible_collections.rktnetes.cluster.plugins.module_utils.host_files import directory_differs, file_differs
+from ansible_collections.rktnetes.cluster.plugins.module_utils.host_files import (
+    directory_differs,
+    file_differs,
+    link_differs,
+    replace_with_link,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 IDS = (os.getuid(), os.getgid())
@@ -99,3 +104,113 @@ def test_a_file_differs_when_missing_or_in_content_mode_owner_or_group(tmp_path)
     assert file_differs(str(path), b"KEY2", 0o600, *IDS)
     assert file_differs(str(path), b"KEY", 0o644, *IDS)
     assert file_differs(str(path), b"KEY", 0o600, IDS[0] + 1, IDS[1])
+
+
+def test_a_link_missing_elsewhere_a_file_an_empty_or_a_full_directory(tmp_path):
+    path = tmp_path / "networks"
+    assert link_differs(str(path), "/run/ipam") == "missing"
+    replace_with_link(str(path), "/run/ipam")
+    assert os.readlink(path) == "/run/ipam" and link_differs(str(path), "/run/ipam") == ""
+    assert link_differs(str(path), "/run/other") == "replace"
+    path.unlink()
+    path.write_text("x")
+    assert link_differs(str(path), "/run/ipam") == "replace"
+    path.unlink()
+    path.mkdir()
+    assert link_differs(str(path), "/run/ipam") == "replace"
+    replace_with_link(str(path), "/run/ipam")
+    assert os.readlink(path) == "/run/ipam" and sorted(os.listdir(tmp_path)) == ["networks"]
+    path.unlink()
+    path.mkdir()
+    (path / "10.0.0.2").write_text("pod")
+    with pytest.raises(ValueError, match="not empty"):
+        link_differs(str(path), "/run/ipam")
+
+
+def links_and_groups(tmp_path, groups, *extra):
+    """host_files with links and groups on this machine; returns the registered result."""
+    playbook = tmp_path / "links.yml"
+    out = tmp_path / "links.json"
+    playbook.write_text(f"""
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - rktnetes.cluster.host_files:
+        groups: {json.dumps(groups)}
+        owner: "{{{{ lookup('ansible.builtin.pipe', 'id -un') }}}}"
+        group: "{{{{ lookup('ansible.builtin.pipe', 'id -gn') }}}}"
+        directories:
+          - {{path: {tmp_path}/lib}}
+        links:
+          - {{path: {tmp_path}/lib/networks, src: /run/ipam}}
+      register: result
+      ignore_errors: true
+    - ansible.builtin.copy:
+        dest: {out}
+        content: "{{{{ result | to_json }}}}"
+        mode: "0644"
+      check_mode: false
+""")
+    ansible_playbook(playbook, *extra)
+    return json.loads(out.read_text())
+
+
+def test_links_are_made_once_and_a_full_directory_is_refused_with_nothing_written(tmp_path):
+    checked = links_and_groups(tmp_path, [], "--check")
+    assert checked["written"] == [f"{tmp_path}/lib", f"{tmp_path}/lib/networks"] and not (tmp_path / "lib").exists()
+    assert links_and_groups(tmp_path, [])["changed"]
+    assert os.readlink(tmp_path / "lib" / "networks") == "/run/ipam"
+    again = links_and_groups(tmp_path, [])
+    assert not again["changed"] and again["written"] == [] and again["groups_created"] == []
+    (tmp_path / "lib" / "networks").unlink()
+    (tmp_path / "lib" / "networks").mkdir()
+    (tmp_path / "lib" / "networks" / "lease").write_text("pod")
+    (tmp_path / "lib").chmod(0o700)  # would be fixed, but the full directory stops the run first
+    refused = links_and_groups(tmp_path, [])
+    assert refused["failed"] and "not empty" in refused["msg"] and "nothing written" in refused["msg"]
+    assert (tmp_path / "lib").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_missing_group_is_reported_in_check_mode_and_an_existing_one_left_alone(tmp_path):
+    checked = links_and_groups(tmp_path, ["root", "rktnetes-test-no-such-group"], "--check")
+    assert checked["changed"] and checked["groups_created"] == ["rktnetes-test-no-such-group"]
+    assert links_and_groups(tmp_path, ["root"])["groups_created"] == []
+
+
+def validated(tmp_path, content, *extra):
+    """host_files with a validate command on this machine; returns the registered result."""
+    playbook = tmp_path / "validate.yml"
+    out = tmp_path / "validate.json"
+    playbook.write_text(f"""
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - rktnetes.cluster.host_files:
+        owner: "{{{{ lookup('ansible.builtin.pipe', 'id -un') }}}}"
+        group: "{{{{ lookup('ansible.builtin.pipe', 'id -gn') }}}}"
+        files:
+          - {{dest: {tmp_path}/first.conf, content: "first\\n"}}
+          - {{dest: {tmp_path}/haproxy.cfg, content: "{content}\\n", validate: "grep -q ^good %s"}}
+      register: result
+      ignore_errors: true
+    - ansible.builtin.copy:
+        dest: {out}
+        content: "{{{{ result | to_json }}}}"
+        mode: "0644"
+      check_mode: false
+""")
+    ansible_playbook(playbook, *extra)
+    return json.loads(out.read_text())
+
+
+def test_a_file_that_fails_its_validation_is_left_as_it_was(tmp_path):
+    refused = validated(tmp_path, "bad")
+    assert refused["failed"] and "haproxy.cfg" in refused["msg"] and "left as it was" in refused["msg"] and "fails `grep -q ^good %s`" in refused["msg"]
+    assert f"written before it: {tmp_path}/first.conf" in refused["msg"]
+    assert sorted(os.listdir(tmp_path)) == ["first.conf", "validate.json", "validate.yml"]  # no temporary left
+    checked = validated(tmp_path, "bad", "--check")  # check mode does not validate (as copy and template)
+    assert checked["written"] == [f"{tmp_path}/haproxy.cfg"]
+    assert validated(tmp_path, "good")["changed"] and (tmp_path / "haproxy.cfg").read_text() == "good\n"
+    assert validated(tmp_path, "good")["written"] == []
