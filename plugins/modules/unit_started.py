@@ -34,6 +34,14 @@ options:
     description: The unit, for example V(kube-scheduler.service).
     type: str
     required: true
+  more_units:
+    description:
+      - Further units a role runs beside O(unit) (a timer, a helper service), loaded, enabled and
+        started the same way in the same module run, with one systemd reload for all. No freshness
+        read and no health wait for them.
+    type: list
+    elements: str
+    default: []
   paths:
     description: The files the unit's process runs or reads (binary, unit file, certificates, configuration).
     type: list
@@ -77,6 +85,11 @@ seealso:
   - module: rktnetes.cluster.unit_freshness
 """
 EXAMPLES = r"""
+- name: Start rkt's api-service and its gc timer, enabled at boot
+  rktnetes.cluster.unit_started:
+    unit: rkt-api-service.service
+    more_units: [rkt-gc.timer]
+
 - name: Start the scheduler, enabled at boot, and wait for /healthz
   rktnetes.cluster.unit_started:
     unit: kube-scheduler.service
@@ -87,11 +100,16 @@ EXAMPLES = r"""
 """
 RETURN = r"""
 actions:
-  description: The systemctl calls made (or, in check mode, that would be).
+  description: The systemctl calls made for O(unit) (or, in check mode, that would be).
   returned: always
   type: list
   elements: str
   sample: [daemon-reload, enable, start]
+more_actions:
+  description: The systemctl calls made (or that would be) for each of O(more_units).
+  returned: always
+  type: dict
+  sample: {rkt-gc.timer: [enable, start]}
 started:
   description: Whether this run started the unit (a process that just started read the current files).
   returned: always
@@ -137,6 +155,11 @@ def systemctl(module, *args):
     return out
 
 
+def unit_properties(module, unit):
+    show = ["show"] + [arg for name in SHOW_PROPERTIES for arg in ("-p", name)] + [unit]
+    return parse_show(systemctl(module, *show))
+
+
 def probe(params):
     """One health request: (status, body), or (None, why) when nothing answered."""
     try:
@@ -173,6 +196,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "unit": {"type": "str", "required": True},
+            "more_units": {"type": "list", "elements": "str", "default": []},
             "paths": {"type": "list", "elements": "path", "default": []},
             "no_block": {"type": "bool", "default": False},
             "restart_pending": {"type": "bool", "default": False},
@@ -186,19 +210,20 @@ def main():
         supports_check_mode=True,
     )
     unit = module.params["unit"]
-    show = ["show"] + [arg for name in SHOW_PROPERTIES for arg in ("-p", name)] + [unit]
-    properties = parse_show(systemctl(module, *show))
+    properties = unit_properties(module, unit)
     actions = unit_actions(properties)
+    more_actions = {name: unit_actions(unit_properties(module, name)) for name in module.params["more_units"]}
     was_running = "start" not in actions
     newer = stale_files(properties, module.params["paths"], module.params["restart_pending"])
     if not module.check_mode:
-        for action in actions:
-            if action == "daemon-reload":
-                systemctl(module, action)
-            elif action == "start" and module.params["no_block"]:
-                systemctl(module, action, "--no-block", unit)
-            else:
-                systemctl(module, action, unit)
+        if "daemon-reload" in actions or any("daemon-reload" in todo for todo in more_actions.values()):
+            systemctl(module, "daemon-reload")  # once, for every unit
+        for name, todo in [(unit, actions), *more_actions.items()]:
+            for action in todo:
+                if action == "start" and module.params["no_block"] and name == unit:
+                    systemctl(module, action, "--no-block", name)
+                elif action != "daemon-reload":
+                    systemctl(module, action, name)
     health = "not checked"
     restart_due = module.params["restart_pending"] or bool(newer)
     healthz = "" if module.params["no_block"] else module.params["healthz"]
@@ -206,8 +231,9 @@ def main():
         wait_healthy(module)
         health = "ready"
     module.exit_json(
-        changed=bool(set(actions) & {"enable", "start"}),
+        changed=any(set(todo) & {"enable", "start"} for todo in [actions, *more_actions.values()]),
         actions=actions,
+        more_actions=more_actions,
         started=not was_running,
         stale=bool(newer),
         newer=newer,
