@@ -4,12 +4,16 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils import rkt_keystore
 
 STORE = "/etc/rkt/trustedkeys"
+CA_DIR = "/usr/local/share/ca-certificates"  # where update-ca-certificates reads local CAs (*.crt only)
 
 
 def rkt_trusted_key_paths(stage1_key, trusted_keys=(), store=STORE):
@@ -32,6 +36,20 @@ def rkt_trusted_key_paths(stage1_key, trusted_keys=(), store=STORE):
     return paths
 
 
+def registry_ca_entries(certificates, ca_dir=CA_DIR):
+    """host_files entries installing each registry CA (a file on the controller) as
+    <ca_dir>/rktnetes-<name>.crt (see registry_ca_entries.yml)."""
+    if not isinstance(certificates, (list, tuple)) or not all(isinstance(path, str) and path for path in certificates):
+        raise AnsibleFilterError(
+            f"registry_ca_entries: rkt_registry_ca_certificates must be a list of file paths, got {certificates!r}"
+        )
+    entries = []
+    for path in certificates:
+        name = re.sub(r"[.](pem|crt)$", "", os.path.basename(path))
+        entries.append({"src": path, "dest": f"{ca_dir}/rktnetes-{name}.crt", "mode": "0644"})
+    return entries
+
+
 class FilterModule:
     def filters(self):
-        return {"rkt_trusted_key_paths": rkt_trusted_key_paths}
+        return {"rkt_trusted_key_paths": rkt_trusted_key_paths, "registry_ca_entries": registry_ca_entries}

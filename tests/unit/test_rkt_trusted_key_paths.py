@@ -4,7 +4,7 @@ as rkt_keystore.key_path (the rkt_trust module) does, the stage1 key included.""
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.filter.rkt import rkt_trusted_key_paths
+from ansible_collections.rktnetes.cluster.plugins.filter.rkt import registry_ca_entries, rkt_trusted_key_paths
 from ansible_collections.rktnetes.cluster.plugins.module_utils import rkt_keystore
 
 FP = "18ad5014c99ef7e3ba5f6ce950bdd3e0fc8a365e"
@@ -57,3 +57,20 @@ def test_the_paths_are_the_rkt_trust_modules(key, tmp_path):
 def test_bad_keys_are_a_filter_error(stage1, keys):
     with pytest.raises(AnsibleFilterError):
         rkt_trusted_key_paths(stage1, keys)
+
+
+def test_registry_cas_are_installed_as_crt_files_named_after_theirs():
+    entries = registry_ca_entries(["/srv/pki/registry-ca.pem", "/srv/lab.crt", "/srv/plain"])
+    assert [entry["dest"] for entry in entries] == [
+        "/usr/local/share/ca-certificates/rktnetes-registry-ca.crt",
+        "/usr/local/share/ca-certificates/rktnetes-lab.crt",
+        "/usr/local/share/ca-certificates/rktnetes-plain.crt",
+    ]
+    assert entries[0] == {"src": "/srv/pki/registry-ca.pem", "dest": entries[0]["dest"], "mode": "0644"}
+    assert registry_ca_entries([]) == []
+
+
+@pytest.mark.parametrize("bad", ["/srv/ca.pem", [""], [None], None])
+def test_registry_cas_that_are_not_a_list_of_paths_are_refused_by_name(bad):
+    with pytest.raises(AnsibleFilterError, match="rkt_registry_ca_certificates"):
+        registry_ca_entries(bad)
