@@ -10,8 +10,9 @@ module: artifact_fetch
 short_description: Fetch one pinned artifact into the controller's cache, verify it, unpack the files hosts need
 version_added: 0.1.0
 description:
-  - Meant to run on the controller (with C(delegate_to) V(localhost) and C(run_once)), once per
-    artifact, so that each file is downloaded once however many hosts need it.
+  - Meant to run on the controller (with C(delegate_to) V(localhost) and C(run_once)), so that each
+    file is downloaded once however many hosts need it: for one artifact (O(artifact)), or for
+    several in one module run (O(artifacts)).
   - The cached file is verified against its checksum on every run. A missing or corrupted cache
     file is fetched again; a download that does not match is deleted and the module fails with
     the expected and actual checksums, the source, the upstream URL and the path in the mirror.
@@ -34,8 +35,16 @@ options:
       - One resolved entry of the artifact plan (C(artifact_plan(...).artifacts[key])), with at
         least C(name), C(version), C(arch), C(url), C(mirror_path), C(source), C(checksum),
         C(archive), C(files), C(cache_dir) and C(cache_file).
+      - Exactly one of O(artifact) and O(artifacts).
     type: dict
-    required: true
+  artifacts:
+    description:
+      - Several entries, each as O(artifact) with its C(key) and the files to keep unpacked in
+        C(asked) (what the P(rktnetes.cluster.artifacts_to_verify#filter) filter gives), fetched
+        and verified one after the other in one module run; the first failure stops the run.
+      - O(files) and O(verified) do not apply; O(verified_by_key) does.
+    type: list
+    elements: dict
   cache_dir:
     description:
       - Root of the cache on the controller.
@@ -70,6 +79,11 @@ options:
         file, the manifest and every unpacked file still have the inode, size, mtime and ctime that
         call saw, and it covered the files asked for now, nothing is hashed again.
       - Never carry it from one run to the next; every run verifies each artifact at least once.
+    type: dict
+    default: {}
+  verified_by_key:
+    description:
+      - With O(artifacts), the O(verified) of each artifact, by its C(key).
     type: dict
     default: {}
 """
@@ -109,8 +123,14 @@ verified:
     - The stat signatures of what this call verified (the cached file, the manifest, the unpacked
       files), for O(verified) of a later call in the same run; empty when check mode left files
       missing.
+    - With O(artifacts), the same for each artifact, by its C(key) (for O(verified_by_key)).
   returned: success
   type: dict
+results:
+  description: With O(artifacts), the result of each artifact (the fields above), in order.
+  returned: when O(artifacts) is given
+  type: list
+  elements: dict
 """
 
 import traceback
@@ -144,7 +164,9 @@ def make_opener(validate_certs):
 def main():
     module = AnsibleModule(
         argument_spec={
-            "artifact": {"type": "dict", "required": True},
+            "artifact": {"type": "dict"},
+            "artifacts": {"type": "list", "elements": "dict"},
+            "verified_by_key": {"type": "dict", "default": {}},
             "cache_dir": {"type": "path", "required": True},
             "files": {"type": "list", "elements": "str"},
             "mirror": {"type": "str", "default": ""},
@@ -155,22 +177,38 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
-        result = ensure(
-            params["artifact"],
-            params["cache_dir"],
-            make_opener(params["validate_certs"]),
-            params["mirror"],
-            params["timeout"],
-            module.check_mode,
-            params["files"],
-            params["verified"],
+    batch = params["artifacts"] is not None
+    if batch == (params["artifact"] is not None):
+        module.fail_json(msg="artifact_fetch: give artifact (one) or artifacts (a list), not both or neither")
+    opener = make_opener(params["validate_certs"])
+    entries = params["artifacts"] if batch else [params["artifact"]]
+    results = []
+    for entry in entries:
+        files = entry.get("asked") if batch else params["files"]
+        verified = params["verified_by_key"].get(entry.get("key"), {}) if batch else params["verified"]
+        try:
+            result = ensure(
+                entry,
+                params["cache_dir"],
+                opener,
+                params["mirror"],
+                params["timeout"],
+                module.check_mode,
+                files,
+                verified,
+            )
+        except (FetchError, ArtifactError) as exc:
+            module.fail_json(msg=str(exc), results=results)
+        except (KeyError, OSError) as exc:
+            module.fail_json(msg=f"artifact_fetch: {exc}", exception=traceback.format_exc(), results=results)
+        results.append(dict(result, key=entry.get("key")))
+    changed = any(result["downloaded"] or result["unpacked"] for result in results)
+    if batch:
+        module.exit_json(
+            changed=changed, results=results, verified={result["key"]: result["verified"] for result in results}
         )
-    except (FetchError, ArtifactError) as exc:
-        module.fail_json(msg=str(exc))
-    except (KeyError, OSError) as exc:
-        module.fail_json(msg=f"artifact_fetch: {exc}", exception=traceback.format_exc())
-    module.exit_json(changed=result["downloaded"] or result["unpacked"], **result)
+    results[0].pop("key")
+    module.exit_json(changed=changed, **results[0])
 
 
 if __name__ == "__main__":
