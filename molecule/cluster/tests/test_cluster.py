@@ -429,7 +429,7 @@ def test_13_scale_brings_the_node_back_and_changes_only_routes_elsewhere():
     on_control_plane = set(run.changed_on(CONTROL_PLANE)) - CONTROLLER_CACHE_TASKS
     assert on_control_plane <= {
         "Install the copy (keys 0600)",
-        "Write every node's pod subnet there",
+        "Write every node's pod subnet on each control-plane host",
         "Keep the CAs, the service-account key pair and the leaf keys and certificates current",
     }, on_control_plane
     assert nodes_ready() == dict.fromkeys(NODES, "True")
