@@ -52,10 +52,11 @@ def test_a_directory_missing_with_other_mode_and_as_wanted(tmp_path):
     assert directory_differs(str(path), 0o700, *IDS) == ""
 
 
-def run(tmp_path, *extra):
-    """The playbook below, on this machine; returns the registered result."""
-    playbook = tmp_path / "play.yml"
-    out = tmp_path / "result.json"
+def host_files_result(tmp_path, name, arguments, *extra):
+    """One host_files task with `arguments` (YAML, indented for the task) on this machine, as the
+    current user; returns its registered result (failures included)."""
+    playbook = tmp_path / f"{name}.yml"
+    out = tmp_path / f"{name}.json"
     playbook.write_text(f"""
 - hosts: localhost
   connection: local
@@ -64,12 +65,9 @@ def run(tmp_path, *extra):
     - rktnetes.cluster.host_files:
         owner: "{{{{ lookup('ansible.builtin.pipe', 'id -un') }}}}"
         group: "{{{{ lookup('ansible.builtin.pipe', 'id -gn') }}}}"
-        directories:
-          - {{path: {tmp_path}/etc/k8s, mode: "0700"}}
-        files:
-          - {{dest: {tmp_path}/etc/k8s/unit, content: "ExecStart=x\\n"}}
-          - {{dest: {tmp_path}/etc/k8s/ca.crt, src: {tmp_path}/ca.crt, mode: "0600"}}
+{arguments}
       register: result
+      ignore_errors: true
     - ansible.builtin.copy:
         dest: {out}
         content: "{{{{ result | to_json }}}}"
@@ -78,6 +76,20 @@ def run(tmp_path, *extra):
 """)
     ansible_playbook(playbook, *extra)
     return json.loads(out.read_text())
+
+
+def run(tmp_path, *extra):
+    """Directories and files, one read from the controller."""
+    return host_files_result(
+        tmp_path,
+        "play",
+        f"""        directories:
+          - {{path: {tmp_path}/etc/k8s, mode: "0700"}}
+        files:
+          - {{dest: {tmp_path}/etc/k8s/unit, content: "ExecStart=x\\n"}}
+          - {{dest: {tmp_path}/etc/k8s/ca.crt, src: {tmp_path}/ca.crt, mode: "0600"}}""",
+        *extra,
+    )
 
 
 def test_written_once_then_nothing_and_check_mode_writes_nothing(tmp_path):
@@ -128,32 +140,17 @@ def test_a_link_missing_elsewhere_a_file_an_empty_or_a_full_directory(tmp_path):
 
 
 def links_and_groups(tmp_path, groups, *extra):
-    """host_files with links and groups on this machine; returns the registered result."""
-    playbook = tmp_path / "links.yml"
-    out = tmp_path / "links.json"
-    playbook.write_text(f"""
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - rktnetes.cluster.host_files:
-        groups: {json.dumps(groups)}
-        owner: "{{{{ lookup('ansible.builtin.pipe', 'id -un') }}}}"
-        group: "{{{{ lookup('ansible.builtin.pipe', 'id -gn') }}}}"
+    """A directory with a link in it, and the groups asked for."""
+    return host_files_result(
+        tmp_path,
+        "links",
+        f"""        groups: {json.dumps(groups)}
         directories:
           - {{path: {tmp_path}/lib}}
         links:
-          - {{path: {tmp_path}/lib/networks, src: /run/ipam}}
-      register: result
-      ignore_errors: true
-    - ansible.builtin.copy:
-        dest: {out}
-        content: "{{{{ result | to_json }}}}"
-        mode: "0644"
-      check_mode: false
-""")
-    ansible_playbook(playbook, *extra)
-    return json.loads(out.read_text())
+          - {{path: {tmp_path}/lib/networks, src: /run/ipam}}""",
+        *extra,
+    )
 
 
 def test_links_are_made_once_and_a_full_directory_is_refused_with_nothing_written(tmp_path):
@@ -179,35 +176,25 @@ def test_a_missing_group_is_reported_in_check_mode_and_an_existing_one_left_alon
 
 
 def validated(tmp_path, content, *extra):
-    """host_files with a validate command on this machine; returns the registered result."""
-    playbook = tmp_path / "validate.yml"
-    out = tmp_path / "validate.json"
-    playbook.write_text(f"""
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - rktnetes.cluster.host_files:
-        owner: "{{{{ lookup('ansible.builtin.pipe', 'id -un') }}}}"
-        group: "{{{{ lookup('ansible.builtin.pipe', 'id -gn') }}}}"
-        files:
+    """Two files, the second with a validate command that wants its content to start with "good"."""
+    return host_files_result(
+        tmp_path,
+        "validate",
+        f"""        files:
           - {{dest: {tmp_path}/first.conf, content: "first\\n"}}
-          - {{dest: {tmp_path}/haproxy.cfg, content: "{content}\\n", validate: "grep -q ^good %s"}}
-      register: result
-      ignore_errors: true
-    - ansible.builtin.copy:
-        dest: {out}
-        content: "{{{{ result | to_json }}}}"
-        mode: "0644"
-      check_mode: false
-""")
-    ansible_playbook(playbook, *extra)
-    return json.loads(out.read_text())
+          - {{dest: {tmp_path}/haproxy.cfg, content: "{content}\\n", validate: "grep -q ^good %s"}}""",
+        *extra,
+    )
 
 
 def test_a_file_that_fails_its_validation_is_left_as_it_was(tmp_path):
     refused = validated(tmp_path, "bad")
-    assert refused["failed"] and "haproxy.cfg" in refused["msg"] and "left as it was" in refused["msg"] and "fails `grep -q ^good %s`" in refused["msg"]
+    assert (
+        refused["failed"]
+        and "haproxy.cfg" in refused["msg"]
+        and "left as it was" in refused["msg"]
+        and "fails `grep -q ^good %s`" in refused["msg"]
+    )
     assert f"written before it: {tmp_path}/first.conf" in refused["msg"]
     assert sorted(os.listdir(tmp_path)) == ["first.conf", "validate.json", "validate.yml"]  # no temporary left
     checked = validated(tmp_path, "bad", "--check")  # check mode does not validate (as copy and template)
