@@ -7,12 +7,12 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: artifact_fetch
-short_description: Fetch one pinned artifact into the controller's cache, verify it, unpack the files hosts need
+short_description: Fetch pinned artifacts into the controller's cache, verify them, unpack the files hosts need
 version_added: 0.1.0
 description:
   - Meant to run on the controller (with C(delegate_to) V(localhost) and C(run_once)), so that each
-    file is downloaded once however many hosts need it: for one artifact (O(artifact)), or for
-    several in one module run (O(artifacts)).
+    file is downloaded once however many hosts need it. It takes one artifact (O(artifact)) or
+    several, handled one after the other in one module run (O(artifacts)).
   - The cached file is verified against its checksum on every run. A missing or corrupted cache
     file is fetched again; a download that does not match is deleted and the module fails with
     the expected and actual checksums, the source, the upstream URL and the path in the mirror.
@@ -166,7 +166,7 @@ def main():
         argument_spec={
             "artifact": {"type": "dict"},
             "artifacts": {"type": "list", "elements": "dict"},
-            "verified_by_key": {"type": "dict", "default": {}},
+            "verified_by_key": {"type": "dict", "default": {}, "no_log": False},  # stat signatures by artifact
             "cache_dir": {"type": "path", "required": True},
             "files": {"type": "list", "elements": "str"},
             "mirror": {"type": "str", "default": ""},
