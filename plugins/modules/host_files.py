@@ -21,6 +21,9 @@ description:
     order given, then files, then symbolic links. Each file is written atomically (a temporary file in
     the same directory, then renamed), with its mode from the first byte; so is each link.
   - The contents never appear in the output or the diff, which show paths only.
+  - With O(start), the same module run then starts the role's unit as M(rktnetes.cluster.unit_started)
+    does, so that a run that changes nothing asks a component one question for its files and its
+    process together.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
 attributes:
@@ -117,9 +120,63 @@ options:
     description: Group of every entry that names none.
     type: str
     default: root
+  start:
+    description:
+      - After the groups, directories, files and links, reload, enable and start a unit, read
+        whether its process is older than its files and wait for its health URL, as
+        M(rktnetes.cluster.unit_started) does with the same options, in the same module run.
+      - A restart is taken as pending (no freshness read, no wait when the unit was running) when
+        O(start.restart_pending) is set or when this run wrote a file or link, since the caller restarts
+        or reloads a running unit whose files changed, and waits after that.
+    type: dict
+    suboptions:
+      unit:
+        description: The unit, for example V(kube-scheduler.service).
+        type: str
+        required: true
+      more_units:
+        description: Further units started beside it, with one systemd reload for all.
+        type: list
+        elements: str
+        default: []
+      paths:
+        description: The files the unit's process runs or reads.
+        type: list
+        elements: path
+        default: []
+      no_block:
+        description: Start without waiting for its start-up to finish; no health wait then.
+        type: bool
+        default: false
+      restart_pending:
+        description: The caller restarts the unit after this task for a reason besides this run's files.
+        type: bool
+        default: false
+      healthz:
+        description: An http(s) URL answering 200 once the component works; empty for none.
+        type: str
+        default: ""
+      healthz_pending:
+        description: A regular expression that, found in a 200 answer, means "not ready yet".
+        type: str
+        default: ""
+      healthz_timeout:
+        description: Seconds to wait for O(start.healthz).
+        type: int
+        default: 120
+      ca_path:
+        description: CA certificate for an https O(start.healthz).
+        type: path
+      client_cert:
+        description: Client certificate for an O(start.healthz) that wants TLS client authentication.
+        type: path
+      client_key:
+        description: Its key.
+        type: path
 seealso:
   - module: ansible.builtin.template
   - module: ansible.builtin.copy
+  - module: rktnetes.cluster.unit_started
 """
 
 EXAMPLES = r"""
@@ -141,8 +198,18 @@ EXAMPLES = r"""
         mode: "0600"
       - dest: /etc/systemd/system/kube-scheduler.service
         content: "{{ lookup('ansible.builtin.template', 'component.service.j2') }}"
-  register: written
-  notify: Restart the component
+    start:
+      unit: kube-scheduler.service
+      paths: [/usr/local/bin/kube-scheduler, /etc/systemd/system/kube-scheduler.service]
+      healthz: http://127.0.0.1:10251/healthz
+  register: scheduler
+
+- name: Restart the scheduler when a file it reads changed while it ran (the handler waits for health)
+  ansible.builtin.debug:
+    msg: restarting kube-scheduler
+  changed_when: true
+  notify: Restart the scheduler
+  when: scheduler.written | length > 0 and not scheduler.start.started
 """
 
 RETURN = r"""
@@ -156,6 +223,13 @@ groups_created:
   returned: success
   type: list
   elements: str
+start:
+  description:
+    - With O(start), what M(rktnetes.cluster.unit_started) returns (C(actions), C(more_actions),
+      C(started), C(stale), C(newer), C(health)); without, an empty dictionary.
+  returned: success
+  type: dict
+  sample: {actions: [], more_actions: {}, started: false, stale: false, newer: [], health: ready}
 """
 
 import grp
@@ -173,6 +247,7 @@ from ansible_collections.rktnetes.cluster.plugins.module_utils.host_files import
     owner_ids,
     replace_with_link,
 )
+from ansible_collections.rktnetes.cluster.plugins.module_utils.unit_started import UNIT_OPTIONS, start_units
 
 OWNED = {"mode": {"type": "str"}, "owner": {"type": "str"}, "group": {"type": "str"}}
 DIRECTORY_SPEC = {"path": {"type": "path", "required": True}, **OWNED}
@@ -281,6 +356,7 @@ def main():
             "links": {"type": "list", "elements": "dict", "default": [], "options": LINK_SPEC},
             "owner": {"type": "str", "default": "root"},
             "group": {"type": "str", "default": "root"},
+            "start": {"type": "dict", "options": UNIT_OPTIONS},
         },
         supports_check_mode=True,
     )
@@ -313,8 +389,21 @@ def main():
             written += [path] if state else []
     except OSError as error:
         module.fail_json(msg=f"host_files: {error}; the paths before it were written: {', '.join(written) or 'none'}")
+    started = {}
+    if module.params["start"]:
+        unit = dict(module.params["start"])
+        files_written = set(written) - {entry[0] for entry in directories}
+        unit["restart_pending"] = unit["restart_pending"] or bool(files_written)
+        started = start_units(module, unit)
+    unit_changed = started.pop("changed", False)
     diff = {"before": dict.fromkeys(written, "differs or missing"), "after": dict.fromkeys(written, "written")}
-    module.exit_json(changed=bool(written or groups), written=written, groups_created=groups, diff=diff)
+    module.exit_json(
+        changed=bool(written or groups or unit_changed),
+        written=written,
+        groups_created=groups,
+        start=started,
+        diff=diff,
+    )
 
 
 if __name__ == "__main__":

@@ -133,112 +133,14 @@ health:
   sample: ready
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils.unit_freshness import parse_show
-from ansible_collections.rktnetes.cluster.plugins.module_utils.unit_started import (
-    SHOW_PROPERTIES,
-    health_verdict,
-    must_wait,
-    stale_files,
-    unit_actions,
-)
-
-
-def systemctl(module, *args):
-    rc, out, err = module.run_command([module.get_bin_path("systemctl", required=True), *args])
-    if rc != 0:
-        module.fail_json(msg=f"systemctl {' '.join(args)} failed: {err.strip() or out.strip()}")
-    return out
-
-
-def unit_properties(module, unit):
-    show = ["show"] + [arg for name in SHOW_PROPERTIES for arg in ("-p", name)] + [unit]
-    return parse_show(systemctl(module, *show))
-
-
-def probe(params):
-    """One health request: (status, body), or (None, why) when nothing answered."""
-    try:
-        answer = open_url(
-            params["healthz"],
-            timeout=5,
-            ca_path=params["ca_path"],
-            client_cert=params["client_cert"],
-            client_key=params["client_key"],
-        )
-        return answer.getcode(), answer.read().decode("utf-8", "replace")
-    except Exception as error:  # every failure is "not yet"; the last one is reported
-        status = getattr(error, "code", None)
-        return status, str(error)
-
-
-def wait_healthy(module):
-    params = module.params
-    deadline = time.monotonic() + params["healthz_timeout"]
-    while True:
-        status, body = probe(params)
-        verdict = health_verdict(status, body, params["healthz_pending"]) if status else body
-        if verdict == "ready":
-            return
-        if time.monotonic() >= deadline:
-            module.fail_json(
-                msg=f"{params['unit']} is not healthy after {params['healthz_timeout']} s: "
-                f"{params['healthz']} {verdict}; see journalctl -u {params['unit']}"
-            )
-        time.sleep(2)
+from ansible_collections.rktnetes.cluster.plugins.module_utils.unit_started import UNIT_OPTIONS, start_units
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "unit": {"type": "str", "required": True},
-            "more_units": {"type": "list", "elements": "str", "default": []},
-            "paths": {"type": "list", "elements": "path", "default": []},
-            "no_block": {"type": "bool", "default": False},
-            "restart_pending": {"type": "bool", "default": False},
-            "healthz": {"type": "str", "default": ""},
-            "healthz_pending": {"type": "str", "default": ""},
-            "healthz_timeout": {"type": "int", "default": 120},
-            "ca_path": {"type": "path"},
-            "client_cert": {"type": "path"},
-            "client_key": {"type": "path"},
-        },
-        supports_check_mode=True,
-    )
-    unit = module.params["unit"]
-    properties = unit_properties(module, unit)
-    actions = unit_actions(properties)
-    more_actions = {name: unit_actions(unit_properties(module, name)) for name in module.params["more_units"]}
-    was_running = "start" not in actions
-    newer = stale_files(properties, module.params["paths"], module.params["restart_pending"])
-    if not module.check_mode:
-        if "daemon-reload" in actions or any("daemon-reload" in todo for todo in more_actions.values()):
-            systemctl(module, "daemon-reload")  # once, for every unit
-        for name, todo in [(unit, actions), *more_actions.items()]:
-            for action in todo:
-                if action == "start" and module.params["no_block"] and name == unit:
-                    systemctl(module, action, "--no-block", name)
-                elif action != "daemon-reload":
-                    systemctl(module, action, name)
-    health = "not checked"
-    restart_due = module.params["restart_pending"] or bool(newer)
-    healthz = "" if module.params["no_block"] else module.params["healthz"]
-    if must_wait(healthz, was_running, restart_due, module.check_mode):
-        wait_healthy(module)
-        health = "ready"
-    module.exit_json(
-        changed=any(set(todo) & {"enable", "start"} for todo in [actions, *more_actions.values()]),
-        actions=actions,
-        more_actions=more_actions,
-        started=not was_running,
-        stale=bool(newer),
-        newer=newer,
-        health=health,
-    )
+    module = AnsibleModule(argument_spec=UNIT_OPTIONS, supports_check_mode=True)
+    module.exit_json(**start_units(module, module.params))
 
 
 if __name__ == "__main__":

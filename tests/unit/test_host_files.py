@@ -4,6 +4,8 @@ playbook tests run the real module and action plugin on this machine (connection
 
 import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -52,9 +54,10 @@ def test_a_directory_missing_with_other_mode_and_as_wanted(tmp_path):
     assert directory_differs(str(path), 0o700, *IDS) == ""
 
 
-def host_files_result(tmp_path, name, arguments, *extra):
+def host_files_result(tmp_path, name, arguments, *extra, env=None):
     """One host_files task with `arguments` (YAML, indented for the task) on this machine, as the
-    current user; returns its registered result (failures included)."""
+    current user (`env` added to ansible-playbook's environment); returns its registered result
+    (failures included)."""
     playbook = tmp_path / f"{name}.yml"
     out = tmp_path / f"{name}.json"
     playbook.write_text(f"""
@@ -74,7 +77,7 @@ def host_files_result(tmp_path, name, arguments, *extra):
         mode: "0644"
       check_mode: false
 """)
-    ansible_playbook(playbook, *extra)
+    ansible_playbook(playbook, *extra, env=env)
     return json.loads(out.read_text())
 
 
@@ -201,3 +204,77 @@ def test_a_file_that_fails_its_validation_is_left_as_it_was(tmp_path):
     assert checked["written"] == [f"{tmp_path}/haproxy.cfg"]
     assert validated(tmp_path, "good")["changed"] and (tmp_path / "haproxy.cfg").read_text() == "good\n"
     assert validated(tmp_path, "good")["written"] == []
+
+
+# systemd for `start` (this machine runs none): a systemctl on PATH that logs its calls and answers
+# `show` for one unit, stopped until started, then running since 1 µs after boot (so every file is
+# newer than its process).
+FAKE_SYSTEMCTL = """#!/bin/sh
+echo "$*" >> "$STATE_DIR/calls"
+case "$1" in
+show) printf 'LoadState=loaded\\nUnitFileState=enabled\\nNeedDaemonReload=no\\n'
+      printf 'ActiveState=%s\\nExecMainStartTimestampMonotonic=1\\n' "$(cat "$STATE_DIR/state")" ;;
+start) echo active > "$STATE_DIR/state" ;;
+esac
+"""
+
+
+class Healthz(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_start_starts_a_stopped_unit_and_waits_only_when_no_restart_follows(tmp_path):
+    """One module run: files, then the unit as unit_started does. A file written while the unit
+    runs means the caller restarts it: no wait and no freshness read then."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "systemctl").write_text(FAKE_SYSTEMCTL)
+    (tmp_path / "bin" / "systemctl").chmod(0o755)
+    (tmp_path / "state").write_text("inactive\n")
+    server = HTTPServer(("127.0.0.1", 0), Healthz)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {"PATH": f"{tmp_path}/bin:{os.environ['PATH']}", "STATE_DIR": str(tmp_path)}
+    unit_file = tmp_path / "demo.service"
+
+    def converge(name, content, healthz_port):
+        return host_files_result(
+            tmp_path,
+            name,
+            f"""        files:
+          - {{dest: {unit_file}, content: "{content}"}}
+        start:
+          unit: demo.service
+          paths: [{unit_file}]
+          healthz: http://127.0.0.1:{healthz_port}/healthz
+          healthz_timeout: 1""",
+            env=env,
+        )
+
+    try:
+        first = converge("first", "ExecStart=a", server.server_port)
+        assert first["changed"] and first["written"] == [str(unit_file)]
+        assert first["start"]["actions"] == ["start"] and first["start"]["started"]
+        assert first["start"]["health"] == "ready"  # it was not running: started, then waited for
+        again = converge("again", "ExecStart=a", server.server_port)
+        assert not again["changed"] and again["written"] == []
+        assert again["start"]["stale"] and again["start"]["newer"] == [str(unit_file)]
+        assert again["start"]["health"] == "not checked"  # stale: the caller restarts it
+        # A changed file of a running unit: a restart follows, so a dead health URL is not waited for.
+        changed = converge("changed", "ExecStart=b", 1)
+        assert changed["changed"] and not changed.get("failed")
+        assert changed["start"] == {
+            "actions": [],
+            "more_actions": {},
+            "started": False,
+            "stale": False,
+            "newer": [],
+            "health": "not checked",
+        }
+    finally:
+        server.shutdown()
+    assert (tmp_path / "calls").read_text().count("start demo.service") == 1
