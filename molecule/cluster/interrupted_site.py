@@ -15,8 +15,8 @@ import time
 # (play banner that must have been seen, task banner to kill at): the kill lands while that task runs.
 KILL_POINTS = [
     ("PLAY [Etcd members", "TASK [rktnetes.cluster.etcd : Start etcd on every member at once"),
-    ("PLAY [Control plane", "TASK [rktnetes.cluster.kube_component : Start it, enabled at boot"),  # the API server
-    ("PLAY [Kubelet and kube-proxy", "TASK [rktnetes.cluster.kube_component : Start it, enabled at boot"),
+    ("PLAY [Control plane", "TASK [rktnetes.cluster.kube_component : Write its directories"),  # the API server
+    ("PLAY [Kubelet and kube-proxy", "TASK [rktnetes.cluster.kube_component : Write its directories"),
 ]
 
 
