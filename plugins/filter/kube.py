@@ -43,6 +43,11 @@ def install_keys(installs, version):
     return [f"{version} {entry['dest']}/{name}" for entry in installs for name in entry["files"]]
 
 
+def install_paths(installs):
+    """The path of each file the `artifacts_install` entries put on a host, `<dest>/<file>`."""
+    return [f"{entry['dest']}/{name}" for entry in installs for name in entry["files"]]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -50,4 +55,5 @@ class FilterModule:
             "kubeconfig": kubeconfig,
             "component_installs": component_installs,
             "install_keys": install_keys,
+            "install_paths": install_paths,
         }

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.filter.kube import component_installs, install_keys
+from ansible_collections.rktnetes.cluster.plugins.filter.kube import component_installs, install_keys, install_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARIES = yaml.safe_load((ROOT / "roles" / "kube_component" / "vars" / "main.yml").read_text())[
@@ -35,6 +35,7 @@ def test_roles_with_their_own_bin_dirs_get_an_entry_each_and_a_file_is_listed_on
         {"artifact": "kubernetes", "files": ["kube-proxy"], "dest": "/usr/local/bin"},
     ]
     assert install_keys(installs, "v1.10.5") == ["v1.10.5 /opt/k8s/kubelet", "v1.10.5 /usr/local/bin/kube-proxy"]
+    assert install_paths(installs) == ["/opt/k8s/kubelet", "/usr/local/bin/kube-proxy"]
 
 
 def test_every_component_role_is_in_the_table():
