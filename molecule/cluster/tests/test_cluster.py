@@ -423,7 +423,10 @@ def test_13_scale_brings_the_node_back_and_changes_only_routes_elsewhere():
     run = playbook("scale.yml", "scale_nodes=cluster-5")
     assert run.rc == 0, run
     on_cluster_4 = set(run.changed_on(["cluster-4"]))
-    route_tasks = {"Install the routes-and-masquerade script and its unit", "Apply the pod network"}
+    route_tasks = {
+        "Install the routes-and-masquerade script and its unit, start it (enabled at boot)",
+        "Apply the pod network",
+    }
     assert on_cluster_4 <= route_tasks, on_cluster_4
     assert on_cluster_4, "cluster-4 got no route to the new subnet"
     on_control_plane = set(run.changed_on(CONTROL_PLANE)) - CONTROLLER_CACHE_TASKS
