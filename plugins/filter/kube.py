@@ -38,14 +38,14 @@ def component_installs(roles, binaries, bin_dirs, artifact="kubernetes"):
     return list(entries.values())
 
 
-def install_keys(installs, version):
-    """One string per installed file, `<version> <dest>/<file>`: what a run remembers it installed."""
-    return [f"{version} {entry['dest']}/{name}" for entry in installs for name in entry["files"]]
-
-
 def install_paths(installs):
     """The path of each file the `artifacts_install` entries put on a host, `<dest>/<file>`."""
     return [f"{entry['dest']}/{name}" for entry in installs for name in entry["files"]]
+
+
+def install_keys(installs, version):
+    """One string per installed file, `<version> <dest>/<file>`: what a run remembers it installed."""
+    return [f"{version} {path}" for path in install_paths(installs)]
 
 
 class FilterModule:
