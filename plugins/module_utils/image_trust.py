@@ -84,8 +84,19 @@ def _check_signature(path, signature, trust_roots, accept_expired_keys):
         signer = openpgp.verify_detached(keyring, path, packet, accept_expired_keys)
     except openpgp.GpgError as exc:
         raise Rejected(f"{path}: {exc}") from None
+    _check_rsa_length(signature, sig, signer, candidates.values())
     signer["issuer"] = sig.issuer
     return signer
+
+
+def _check_rsa_length(signature, sig, signer, entities):
+    """gpgv accepts an RSA signature a byte shorter than its key; rkt built with a current Go
+    does not (openpgp_keys.rsa_length_problem)."""
+    for entity in entities:
+        for key in entity.keys_by_id(sig.issuer):
+            problem = key.fingerprint == signer["fingerprint"] and openpgp.rsa_length_problem(key, sig)
+            if problem:
+                raise Rejected(f"{signature}: rkt would refuse this signature: {problem}; sign the image again")
 
 
 def _check_name(manifest, expected_name, expected_labels):

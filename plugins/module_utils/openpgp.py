@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils.gpg_tools import key_info, verify_detached
 from ansible_collections.rktnetes.cluster.plugins.module_utils.openpgp_errors import GpgError
-from ansible_collections.rktnetes.cluster.plugins.module_utils.openpgp_keys import Entity, read_key_file
+from ansible_collections.rktnetes.cluster.plugins.module_utils.openpgp_keys import (
+    Entity,
+    read_key_file,
+    rsa_length_problem,
+)
 from ansible_collections.rktnetes.cluster.plugins.module_utils.openpgp_packets import read_signature
 
 RKT_LIBRARY = "rkt's OpenPGP library (golang.org/x/crypto/openpgp as vendored by rkt 1.30.0)"
@@ -25,5 +29,6 @@ __all__ = [
     "key_info",
     "read_key_file",
     "read_signature",
+    "rsa_length_problem",
     "verify_detached",
 ]

@@ -34,11 +34,28 @@ CURVE_NAMES = {bytes.fromhex("2b060104019755010501"): "Curve25519", bytes.fromhe
 class Key:
     """A primary key or subkey as rkt's library holds it."""
 
-    __slots__ = ("algorithm", "binding", "fingerprint", "key_id")
+    __slots__ = ("algorithm", "binding", "fingerprint", "key_id", "rsa_size")
 
-    def __init__(self, fingerprint, algorithm):
+    def __init__(self, fingerprint, algorithm, rsa_size=None):
         self.fingerprint, self.algorithm, self.binding = fingerprint, algorithm, None
         self.key_id = fingerprint[-16:]
+        self.rsa_size = rsa_size  # rsa.PublicKey.Size(): the modulus's length in bytes
+
+
+def rsa_length_problem(key, sig):
+    """Why PublicKey.VerifySignature fails for an RSA signature whose length is not the key's.
+    rkt's library hands Go's rsa.VerifyPKCS1v15 the signature as stored, and OpenPGP stores it
+    without its leading zero bytes (about one RSA signature in 256 is a byte short). Since Go
+    1.15, crypto/rsa refuses a signature of another length than the key (RFC 8017, 8.2.2), so
+    rkt 1.30.0 built with Go 1.15 or later, as every build today is, refuses what gpg accepts.
+    None when the lengths agree or the key is not RSA."""
+    if key.rsa_size is None or sig.rsa_length is None or sig.rsa_length == key.rsa_size:
+        return None
+    return (
+        f"openpgp: invalid signature: RSA verification failure (the signature is {sig.rsa_length} bytes and key "
+        f"{key.fingerprint}'s modulus {key.rsa_size}: rkt built with Go 1.15 or later refuses an RSA signature "
+        "of another length than its key, which gpg makes about once in 256 signatures)"
+    )
 
 
 class Entity:
@@ -88,11 +105,13 @@ def parse_public_key(body):
     if body[0] != 4 or len(body) < 6:
         raise Unsupported(f"openpgp: unsupported feature: public key version {body[0]}")
     algorithm, end = body[5], len(body)
+    rsa_size = None
     if algorithm in (1, 2, 3):
         exponent = skip_mpis(body, 6, 1)  # the exponent's MPI follows the modulus
         skip_mpis(body, exponent, 1)
         if (int.from_bytes(body[exponent : exponent + 2], "big") + 7) // 8 > 3:
             raise Unsupported("openpgp: unsupported feature: large public exponent")
+        rsa_size = (int.from_bytes(body[8:exponent], "big").bit_length() + 7) // 8
     elif algorithm in (18, 19):
         if len(body) > 6 and body[6] > 8:  # maxOIDLength
             curve = CURVE_NAMES.get(body[7 : 7 + body[6]], "unknown")
@@ -114,7 +133,7 @@ def parse_public_key(body):
         name = ALGORITHMS.get(algorithm, "unknown")
         raise Unsupported(f"openpgp: unsupported feature: public key type: {algorithm} ({name})")
     fingerprint = hashlib.sha1(b"\x99" + len(body).to_bytes(2, "big") + body).hexdigest()  # noqa: S324 - RFC 4880
-    return Key(fingerprint, algorithm)
+    return Key(fingerprint, algorithm, rsa_size)
 
 
 _UNKNOWN = object()
@@ -189,7 +208,7 @@ def _read_entity(reader):
     entity = Entity(item[1])
     if entity.primary.algorithm not in CAN_SIGN:
         raise Structural("openpgp: invalid data: primary key cannot be used for signatures")
-    identities = 0
+    identities, revocations = 0, []
     while True:
         item = reader.next()
         if item is None:
@@ -199,7 +218,7 @@ def _read_entity(reader):
             identities += 1
             _self_signature(reader, entity)
         elif packet.tag == 2 and parsed.version == 4:
-            _key_signature(entity, parsed, identities)
+            _key_signature(parsed, identities, revocations)
         elif packet.tag == 6 and parsed is not None:
             reader.unread(item)
             break
@@ -207,6 +226,7 @@ def _read_entity(reader):
             _add_subkey(reader, entity, parsed)
     if not identities:
         raise Structural("openpgp: invalid data: entity without any identities")
+    _check_revocations(entity, revocations)
     end = reader.queue[-1][0].offset if reader.queue else reader.pos
     entity.packets = reader.body[start:end]
     return entity
@@ -222,15 +242,30 @@ def _self_signature(reader, entity):
             raise Structural("openpgp: invalid data: user ID packet not followed by self-signature")
         sig = item[1]
         if sig.type in (0x10, 0x13) and sig.issuer == entity.primary.key_id:
+            problem = rsa_length_problem(entity.primary, sig)  # VerifyUserIdSignature
+            if problem:
+                raise Structural(f"openpgp: invalid data: user ID self-signature invalid: {problem}")
             entity.self_signatures.append(sig)
             return
 
 
-def _key_signature(entity, sig, identities):
+def _key_signature(sig, identities, revocations):
     if sig.type == 0x20:
-        entity.revoked = True
+        revocations.append(sig)
     elif sig.type != 0x1F and not identities:
         raise Structural("openpgp: invalid data: signature packet found before user id packet")
+
+
+def _check_revocations(entity, revocations):
+    """VerifyRevocationSignature with the primary key: one it cannot verify (made by another
+    key, or of another length) makes the whole entity unreadable."""
+    for sig in revocations:
+        other_key = sig.issuer is not None and sig.issuer != entity.primary.key_id
+        problem = rsa_length_problem(entity.primary, sig)
+        if other_key or problem:
+            why = f" ({problem})" if problem else ""
+            raise Structural(f"openpgp: invalid data: revocation signature signed by alternate key{why}")
+        entity.revoked = True
 
 
 def _add_subkey(reader, entity, key):
@@ -245,6 +280,9 @@ def _add_subkey(reader, entity, key):
         raise Structural("openpgp: invalid data: subkey packet not followed by signature")
     if item[1].type not in (0x18, 0x28):
         raise Structural("openpgp: invalid data: subkey signature with wrong type")
+    problem = rsa_length_problem(entity.primary, item[1])  # VerifyKeySignature
+    if problem:
+        raise Structural(f"openpgp: invalid data: subkey signature invalid: {problem}")
     key.binding = item[1]
     entity.subkeys.append(key)
 

@@ -158,10 +158,11 @@ class Signature:
     """What CheckDetachedSignature takes from a signature packet."""
 
     __slots__ = ("algorithm", "creation", "flags", "hash", "issuer", "issuer_fingerprint", "primary_uid", "raw")
-    __slots__ += ("revocation_reason", "type", "version")
+    __slots__ += ("revocation_reason", "rsa_length", "type", "version")
 
     def __init__(self):
         self.issuer = self.issuer_fingerprint = self.flags = self.revocation_reason = self.creation = None
+        self.rsa_length = None
         self.primary_uid = False
 
 
@@ -240,7 +241,7 @@ def parse_signature(body):
         if unhashed_end + 2 > len(body):
             raise IndexError
         _subpackets(sig, body[hashed_end + 2 : unhashed_end], False)
-        skip_mpis(body, unhashed_end + 2, 1 if sig.algorithm in (1, 3) else 2)
+        _signature_mpis(sig, body, unhashed_end + 2)
     except IndexError:
         raise Fatal("unexpected EOF inside a signature packet") from None
     return sig
@@ -258,8 +259,18 @@ def _parse_v3(sig, body):
     sig.type, sig.creation, sig.issuer = body[2], int.from_bytes(body[3:7], "big"), body[7:15].hex()
     sig.algorithm, sig.hash = body[15], body[16]
     _check_algorithms(sig, V3_SIGNATURE_ALGORITHMS)
-    skip_mpis(body, 19, 1 if sig.algorithm in (1, 3) else 2)
+    _signature_mpis(sig, body, 19)
     return sig
+
+
+def _signature_mpis(sig, body, pos):
+    """readMPI for the signature values; an RSA signature's length is kept as read (the bytes
+    its bit count names), since rkt's library hands exactly those bytes to Go's crypto/rsa."""
+    if sig.algorithm in (1, 3):
+        skip_mpis(body, pos, 1)
+        sig.rsa_length = (int.from_bytes(body[pos : pos + 2], "big") + 7) // 8
+    else:
+        skip_mpis(body, pos, 2)
 
 
 def _check_algorithms(sig, algorithms):

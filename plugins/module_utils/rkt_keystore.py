@@ -93,6 +93,11 @@ def _readable(exc):
     text = str(exc)
     if "public key type: 22" in text or "curve Curve25519" in text or "curve Ed25519" in text:
         text += f" - {openpgp.RKT_LIBRARY} cannot read EdDSA or Curve25519 keys: use an RSA key"
+    if "RSA verification failure" in text:
+        text += (
+            " - let gpg make the key's self-signatures anew (for example gpg --quick-set-expire with its expiry)"
+            " and export it with --export-options export-minimal, or use a new key"
+        )
     return text
 
 

@@ -33,7 +33,9 @@ description:
     load fails here, naming the file and the reason.
   - Refuses bad signatures, unknown keys, keys rkt would not use (revoked, or whose flags do not
     allow signing), expired keys (unless O(accept_expired_keys)); a refusal repeats what C(gpgv)
-    reported.
+    reported. Refuses, as rkt built with Go 1.15 or later does, an RSA signature a byte shorter
+    than its key (about one in 256 that gpg makes, which gpgv accepts), and a key file whose
+    self-signature, subkey binding or revocation is one.
   - Fails on any rejection, with a message that names the problem. Only reads.
   - Needs C(gpgv) on the managed host (Debian's C(gpgv) package), and says so when it is missing.
 author:

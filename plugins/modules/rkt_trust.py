@@ -19,6 +19,10 @@ description:
   - Refuses data that is not a public key, holds a secret key, holds several keys (unless
     O(allow_multiple)), does not match the pinned fingerprint, or an O(prefix) that is not an AC
     Identifier. Needs C(gpg) on the managed host to read keys.
+  - Refuses a key rkt's OpenPGP library could not read, with its words - among them a key whose
+    self-signature, subkey binding or revocation is an RSA signature a byte shorter than the key
+    (about one in 256 that gpg makes), which rkt built with Go 1.15 or later refuses. One such
+    file in the store would fail every C(rkt run) and fetch on the host.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
 attributes:
