@@ -1,6 +1,7 @@
 # Copyright: rktnetes.cluster contributors
 # Apache License 2.0 (see LICENSE)
-"""Replace a file so that no reader ever sees half of it or a moment of the wrong mode."""
+"""Replace a file so that no reader ever sees half of it or a moment of the wrong mode; keep a
+directory private."""
 
 from __future__ import annotations
 
@@ -40,3 +41,21 @@ def copy_atomically(source, path, mode, uid=None, gid=None, prefix=".tmp-"):
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def private_directory(path, check_mode=False, set_mode=True):
+    """`path` a directory only its owner enters (0700): made when missing, with its missing
+    parents (0700 too), or its mode set when it differs (unless not `set_mode`: a directory that
+    exists is then left as it is). Returns whether it changed (or would)."""
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        if not check_mode:
+            os.makedirs(path, 0o700, exist_ok=True)
+            os.chmod(path, 0o700)  # makedirs' mode is masked by the umask
+        return True
+    if mode == 0o700 or not set_mode:
+        return False
+    if not check_mode:
+        os.chmod(path, 0o700)
+    return True

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 import os
+import secrets
+import string
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import private_directory, write_atomically
 from ansible_collections.rktnetes.cluster.plugins.module_utils.leaf_certificates import (
     LeafError,
     certificate_builder,
@@ -110,3 +112,31 @@ def ensure_key_pairs(directory, names, check_mode=False):
             if not check_mode:
                 write_atomically(pub_path, pub, 0o644)
     return made, written
+
+
+SECRET_CHARACTERS = string.ascii_letters + string.digits
+
+
+def ensure_secrets(entries, check_mode=False):
+    """Each entry {path, length} is a file of `length` random letters and digits, made where none
+    is (never replaced; its directory made private when missing) and kept 0600. Returns (paths
+    made, paths whose mode was set); never a secret."""
+    made, fixed = [], []
+    for entry in entries:
+        path, length = entry["path"], entry["length"]
+        if not os.path.isabs(path) or length < 16:
+            raise LeafError(f"secret {path}: needs an absolute path and a length of 16 or more")
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            made.append(path)
+            if not check_mode:
+                private_directory(os.path.dirname(path), set_mode=False)
+                value = "".join(secrets.choice(SECRET_CHARACTERS) for _position in range(length))
+                write_atomically(path, value.encode(), 0o600)
+            continue
+        if mode != 0o600:
+            fixed.append(path)
+            if not check_mode:
+                os.chmod(path, 0o600)
+    return made, fixed

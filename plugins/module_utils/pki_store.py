@@ -20,7 +20,7 @@ import hashlib
 import os
 import re
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import private_directory, write_atomically
 
 PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----\s+(.*?)-----END CERTIFICATE-----", re.S)
 # The first key of the aescbc provider in the API server's EncryptionConfig (the one it writes with).
@@ -128,6 +128,7 @@ def write_files(files, check_mode=False):
             continue
         written.append(path)
         if not check_mode:
+            private_directory(os.path.dirname(path), set_mode=False)  # an empty controller has no PKI directory yet
             write_atomically(path, data, mode, prefix=".pki-")
     return written
 

@@ -20,7 +20,9 @@ description:
     self-signed certificate C(<dir>/<ca>.crt) (CA:TRUE, keyCertSign and cRLSign, mode 0644) where
     missing; an existing key is never replaced, and an existing CA certificate only with
     O(replace_authorities). With O(key_pairs), makes C(<dir>/<name>.key) (RSA 2048, never replaced)
-    and its public key C(<dir>/<name>.pub).
+    and its public key C(<dir>/<name>.pub). With O(secrets), makes each file of random letters and
+    digits where none is (never replaced) and keeps it 0600.
+  - Keeps O(dir) a private directory (mode 0700), made when missing.
   - Made for the controller (the pki role runs it there once for the whole cluster), where the CA
     keys stay. One run replaces four community.crypto module runs per certificate, and the eight
     per run that kept the CAs and the service-account key pair.
@@ -37,7 +39,7 @@ attributes:
     description: Subject, SANs and expiry of each certificate it issues, before and after.
 options:
   dir:
-    description: The directory of the CA files, the keys and the certificates.
+    description: The directory of the CA files, the keys and the certificates, kept mode 0700.
     type: path
     required: true
   certificates:
@@ -91,6 +93,24 @@ options:
     type: list
     elements: str
     default: []
+  secrets:
+    description:
+      - Files of random letters and digits (what the P(ansible.builtin.password#lookup) lookup
+        makes), for example the key that encrypts Secrets at rest. Made where missing, with their
+        missing directories (0700); an existing file is never replaced, only its mode set to 0600.
+        No secret is returned.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path.
+        type: path
+        required: true
+      length:
+        description: Characters (16 or more).
+        type: int
+        default: 32
   renew_days:
     description: Issue again when the certificate expires within this many days.
     type: int
@@ -116,8 +136,32 @@ EXAMPLES = r"""
         usages: [serverAuth, clientAuth]
   delegate_to: localhost
   run_once: true
+
+- name: Keep the CAs and the Secrets encryption key (made once, 0600)
+  rktnetes.cluster.leaf_certificates:
+    dir: /srv/rktnetes/pki
+    authorities: {kubernetes-ca: Kubernetes CA}
+    certificates: []
+    secrets:
+      - {path: /srv/rktnetes/pki/secrets-encryption.key, length: 32}
+  delegate_to: localhost
+  run_once: true
 """
 RETURN = r"""
+directory_changed:
+  description: Whether O(dir) was made or its mode set (or would be, in check mode).
+  returned: success
+  type: bool
+secrets_made:
+  description: Paths of the O(secrets) this run made (or would make).
+  returned: success
+  type: list
+  elements: str
+secret_modes_set:
+  description: Paths of the O(secrets) whose mode this run set to 0600 (or would).
+  returned: success
+  type: list
+  elements: str
 authorities_issued:
   description: CAs whose certificate this run self-signed (or would, in check mode).
   returned: success
@@ -148,6 +192,7 @@ issued:
       elements: str
 """
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import private_directory
 from ansible_collections.rktnetes.cluster.plugins.module_utils.leaf_certificates import (
     CRYPTOGRAPHY_ERROR,
     Leaf,
@@ -157,6 +202,7 @@ from ansible_collections.rktnetes.cluster.plugins.module_utils.leaf_certificates
 from ansible_collections.rktnetes.cluster.plugins.module_utils.pki_authorities import (
     ensure_authorities,
     ensure_key_pairs,
+    ensure_secrets,
 )
 
 CERTIFICATE_SPEC = {
@@ -178,6 +224,13 @@ def main():
             "authority_days": {"type": "int", "default": 3650},
             "replace_authorities": {"type": "bool", "default": False},
             "key_pairs": {"type": "list", "elements": "str", "default": [], "no_log": False},
+            "secrets": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "no_log": False,  # paths and lengths only: the module makes the secrets
+                "options": {"path": {"type": "path", "required": True}, "length": {"type": "int", "default": 32}},
+            },
             "renew_days": {"type": "int", "default": 30},
             "valid_days": {"type": "int", "default": 365},
         },
@@ -190,6 +243,8 @@ def main():
     try:
         for entry in params["certificates"]:  # every entry checked before anything is written
             Leaf(entry)
+        ensure_secrets(params["secrets"], check_mode=True)
+        directory_changed = private_directory(params["dir"], check)
         ca_keys, ca_issued, loaded, before, after = ensure_authorities(
             params["dir"], params["authorities"], params["authority_days"], params["replace_authorities"], check
         )
@@ -197,12 +252,17 @@ def main():
         keys_made, issued, leaf_before, leaf_after = ensure(
             params["dir"], params["certificates"], params["renew_days"], params["valid_days"], check, loaded=loaded
         )
+        secrets_made, secret_modes_set = ensure_secrets(params["secrets"], check)
     except LeafError as exc:
         module.fail_json(msg=f"{exc}; nothing written")
     except OSError as exc:
         module.fail_json(msg=f"cannot write in {params['dir']}: {exc}")
     module.exit_json(
-        changed=bool(ca_keys or ca_issued or pair_keys or pubs or keys_made or issued),
+        changed=bool(directory_changed or ca_keys or ca_issued or pair_keys or pubs or keys_made or issued)
+        or bool(secrets_made or secret_modes_set),
+        directory_changed=directory_changed,
+        secrets_made=secrets_made,
+        secret_modes_set=secret_modes_set,
         authorities_issued=ca_issued,
         public_keys_written=pubs,
         keys_made=ca_keys + pair_keys + keys_made,

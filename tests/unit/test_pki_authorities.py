@@ -9,10 +9,12 @@ import subprocess
 
 import pytest
 
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import private_directory
 from ansible_collections.rktnetes.cluster.plugins.module_utils.leaf_certificates import LeafError, ensure
 from ansible_collections.rktnetes.cluster.plugins.module_utils.pki_authorities import (
     ensure_authorities,
     ensure_key_pairs,
+    ensure_secrets,
 )
 
 AUTHORITIES = {"kubernetes-ca": "kubernetes", "etcd-ca": "etcd-ca"}
@@ -90,3 +92,44 @@ def test_the_service_account_key_pair_is_made_once_and_its_public_key_kept_match
     (tmp_path / "service-account.pub").write_text("stale\n")
     assert ensure_key_pairs(str(tmp_path), ["service-account"]) == ([], ["service-account"])
     assert (tmp_path / "service-account.pub").read_text() == derived
+
+
+def mode(path):
+    return os.stat(path).st_mode & 0o7777
+
+
+def test_a_secret_is_made_once_in_a_private_directory_and_kept_0600_never_replaced(tmp_path):
+    path = tmp_path / "new" / "secrets-encryption.key"
+    entries = [{"path": str(path), "length": 32}]
+    assert ensure_secrets(entries, check_mode=True) == ([str(path)], [])
+    assert not path.parent.exists()  # check mode writes nothing
+    assert ensure_secrets(entries) == ([str(path)], [])
+    value = path.read_text()
+    assert len(value) == 32 and value.isalnum() and value.isascii()
+    assert (mode(path), mode(path.parent)) == (0o600, 0o700)
+    assert ensure_secrets(entries) == ([], [])
+    path.chmod(0o644)
+    assert ensure_secrets(entries, check_mode=True) == ([], [str(path)]) and mode(path) == 0o644
+    assert ensure_secrets(entries) == ([], [str(path)]) and mode(path) == 0o600
+    assert path.read_text() == value  # never replaced
+    tmp_path.chmod(0o755)
+    other = tmp_path / "other.key"
+    ensure_secrets([{"path": str(other), "length": 32}])
+    assert other.read_text() != value and mode(tmp_path) == 0o755  # an existing directory is left as it is
+
+
+@pytest.mark.parametrize("entry", [{"path": "relative.key", "length": 32}, {"path": "/x/short.key", "length": 8}])
+def test_a_secret_needs_an_absolute_path_and_16_characters(entry):
+    with pytest.raises(LeafError, match="absolute path and a length of 16 or more"):
+        ensure_secrets([entry], check_mode=True)
+
+
+def test_the_pki_directory_is_made_0700_and_kept_so(tmp_path):
+    directory = tmp_path / "a" / "pki"
+    assert private_directory(str(directory), check_mode=True) and not directory.exists()
+    assert private_directory(str(directory)) and mode(directory) == 0o700
+    assert not private_directory(str(directory))
+    directory.chmod(0o755)
+    assert not private_directory(str(directory), set_mode=False) and mode(directory) == 0o755
+    assert private_directory(str(directory), check_mode=True) and mode(directory) == 0o755
+    assert private_directory(str(directory)) and mode(directory) == 0o700

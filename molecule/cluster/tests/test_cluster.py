@@ -37,7 +37,6 @@ from pki_fixtures import another_ca
 CLUSTER_PATHS = "/etc/kubernetes /etc/etcd /etc/rktnetes /etc/systemd/system /etc/cni /etc/rkt /usr/local/bin"
 # The tasks a run from an empty controller may report changed: they write the controller's cache.
 CONTROLLER_CACHE_TASKS = {
-    "Create the PKI directory (0700)",
     "Write them into the controller's PKI directory (keys 0600)",
     "Write it next to the PKI",
     "Fetch and verify each artifact once, into the controller's cache",
