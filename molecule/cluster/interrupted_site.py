@@ -1,6 +1,6 @@
 """molecule/cluster converge: site.yml from empty hosts, cut off three times by SIGKILL (of the
 whole ansible-playbook process group, as a job runner kills a job) at three points of the cold
-run, each time started again: during etcd's start, during the control plane, during the nodes. The
+run, each time started again: during etcd's files and start, during the control plane, during the nodes. The
 fourth run must finish; verify then checks the cluster works and that a further run changes
 nothing on any host.
 
@@ -14,7 +14,7 @@ import time
 
 # (play banner that must have been seen, task banner to kill at): the kill lands while that task runs.
 KILL_POINTS = [
-    ("PLAY [Etcd members", "TASK [rktnetes.cluster.etcd : Start etcd on every member at once"),
+    ("PLAY [Etcd members", "TASK [rktnetes.cluster.etcd : The etcd user, directories"),
     ("PLAY [Control plane", "TASK [rktnetes.cluster.kube_component : Write its directories"),  # the API server
     ("PLAY [Kubelet and kube-proxy", "TASK [rktnetes.cluster.kube_component : Write its directories"),
 ]

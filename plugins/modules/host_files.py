@@ -17,9 +17,10 @@ description:
   - A file's content is given (a rendered template, with C(lookup('ansible.builtin.template', ...)))
     or read from a file on the controller (O(files[].src), vault-encrypted files too) by the action
     plugin.
-  - System groups come first (so that directories and files can name them), then directories, in the
-    order given, then files, then symbolic links. Each file is written atomically (a temporary file in
-    the same directory, then renamed), with its mode from the first byte; so is each link.
+  - System groups come first, then system users (so that directories and files can name them), then
+    directories, in the order given, then files, then symbolic links. Each file is written
+    atomically (a temporary file in the same directory, then renamed), with its mode from the first
+    byte; so is each link.
   - The contents never appear in the output or the diff, which show paths only.
   - With O(start), the same module run then starts the role's unit as M(rktnetes.cluster.unit_started)
     does, so that a run that changes nothing asks a component one question for its files and its
@@ -43,6 +44,27 @@ options:
     type: list
     elements: str
     default: []
+  users:
+    description:
+      - System users to create when missing (C(useradd --system), without a home directory), each
+        with a group of its name (made with it, unless that group exists). An existing user is left
+        as it is.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The user's name.
+        type: str
+        required: true
+      home:
+        description: Its home directory (not created by this; list it in O(directories)).
+        type: path
+        required: true
+      shell:
+        description: Its login shell.
+        type: path
+        default: /usr/sbin/nologin
   directories:
     description: Directories to create (and whose mode, owner and group to keep).
     type: list
@@ -180,6 +202,13 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: etcd's user (with its group) and its data directory
+  rktnetes.cluster.host_files:
+    users:
+      - {name: etcd, home: /var/lib/etcd}
+    directories:
+      - {path: /var/lib/etcd, owner: etcd, group: etcd, mode: "0700"}
+
 - name: rkt's group, its data directory (group-owned) and a link to the IPAM state
   rktnetes.cluster.host_files:
     groups: [rkt]
@@ -218,6 +247,11 @@ written:
   returned: success
   type: list
   elements: str
+users_created:
+  description: The users this run created (or would, in check mode).
+  returned: success
+  type: list
+  elements: str
 groups_created:
   description: The groups this run created (or would, in check mode).
   returned: success
@@ -234,6 +268,7 @@ start:
 
 import grp
 import os
+import pwd
 import shlex
 import tempfile
 
@@ -258,16 +293,22 @@ FILE_SPEC = {
     "validate": {"type": "str"},
     **OWNED,
 }
+USER_SPEC = {
+    "name": {"type": "str", "required": True},
+    "home": {"type": "path", "required": True},
+    "shell": {"type": "path", "default": "/usr/sbin/nologin"},
+}
 LINK_SPEC = {"path": {"type": "path", "required": True}, "src": {"type": "str", "required": True}}
 
 
-def wanted(module, entry, path, default_mode, pending_groups=()):
-    """(path, mode, uid, gid) of an entry, checked before anything is written. In check mode a group
-    this run would create has no id yet: gid -1, which no path has, so the path counts as to write."""
-    group = entry["group"] or module.params["group"]
+def wanted(module, entry, path, default_mode, pending=()):
+    """(path, mode, uid, gid) of an entry, checked before anything is written. In check mode a user
+    or group this run would create has no id yet: -1, which no path has, so the path counts as to
+    write."""
+    owner, group = entry["owner"] or module.params["owner"], entry["group"] or module.params["group"]
     try:
-        uid, gid = owner_ids(entry["owner"] or module.params["owner"], "root" if group in pending_groups else group)
-        gid = -1 if group in pending_groups else gid
+        uid, gid = owner_ids("root" if owner in pending else owner, "root" if group in pending else group)
+        uid, gid = -1 if owner in pending else uid, -1 if group in pending else gid
         mode = int(entry["mode"] or default_mode, 8)
     except (KeyError, ValueError) as error:
         module.fail_json(msg=f"host_files: {path}: bad owner, group or mode ({error}); nothing written")
@@ -285,6 +326,35 @@ def missing_groups(module):
         except KeyError:
             missing.append(name)
     return missing
+
+
+def missing_users(module):
+    """The O(users) not known to the host yet."""
+    missing = []
+    for entry in module.params["users"]:
+        try:
+            pwd.getpwnam(entry["name"])
+        except KeyError:
+            missing.append(entry)
+    return missing
+
+
+def create_users(module, entries):
+    useradd = module.get_bin_path("useradd", required=True)
+    for done, entry in enumerate(entries):
+        try:
+            grp.getgrnam(entry["name"])
+            group = ["--gid", entry["name"]]
+        except KeyError:
+            group = ["--user-group"]
+        command = [useradd, "--system", "--no-create-home", "--home-dir", entry["home"], "--shell", entry["shell"]]
+        rc, out, err = module.run_command([*command, *group, entry["name"]])
+        if rc != 0:
+            why = err.strip() or out.strip()
+            before = ", ".join(user["name"] for user in entries[:done]) or "none"
+            module.fail_json(
+                msg=f"host_files: useradd --system {entry['name']}: {why}; created before it: {before}; no path written"
+            )
 
 
 def create_groups(module, names):
@@ -317,10 +387,10 @@ def validate(module, command, path, content, written):
         )
 
 
-def wanted_entries(module, pending_groups):
+def wanted_entries(module, pending):
     """(directories, files, links) as tuples, each entry checked; fails before anything is written."""
     params = module.params
-    directories = [wanted(module, entry, entry["path"], "0755", pending_groups) for entry in params["directories"]]
+    directories = [wanted(module, entry, entry["path"], "0755", pending) for entry in params["directories"]]
     files = []
     for entry in params["files"]:
         if entry["content"] is None:
@@ -331,7 +401,7 @@ def wanted_entries(module, pending_groups):
             )
         files.append(
             (
-                *wanted(module, entry, entry["dest"], "0644", pending_groups),
+                *wanted(module, entry, entry["dest"], "0644", pending),
                 to_bytes(entry["content"]),
                 entry["validate"],
             )
@@ -353,6 +423,7 @@ def main():
             "directories": {"type": "list", "elements": "dict", "default": [], "options": DIRECTORY_SPEC},
             "files": {"type": "list", "elements": "dict", "default": [], "options": FILE_SPEC},
             "groups": {"type": "list", "elements": "str", "default": []},
+            "users": {"type": "list", "elements": "dict", "default": [], "options": USER_SPEC},
             "links": {"type": "list", "elements": "dict", "default": [], "options": LINK_SPEC},
             "owner": {"type": "str", "default": "root"},
             "group": {"type": "str", "default": "root"},
@@ -360,11 +431,13 @@ def main():
         },
         supports_check_mode=True,
     )
-    groups = missing_groups(module)
-    entries = wanted_entries(module, set(groups))  # every entry checked before anything changes
-    if groups and not module.check_mode:
+    groups, users = missing_groups(module), missing_users(module)
+    pending = set(groups) | {user["name"] for user in users}  # a new user comes with its group
+    entries = wanted_entries(module, pending)  # every entry checked before anything changes
+    if pending and not module.check_mode:
         create_groups(module, groups)
-        entries = wanted_entries(module, set())  # now with the new groups' ids
+        create_users(module, users)
+        entries = wanted_entries(module, set())  # now with the new users' and groups' ids
     directories, files, links = entries
     written = []
     try:
@@ -398,8 +471,9 @@ def main():
     unit_changed = started.pop("changed", False)
     diff = {"before": dict.fromkeys(written, "differs or missing"), "after": dict.fromkeys(written, "written")}
     module.exit_json(
-        changed=bool(written or groups or unit_changed),
+        changed=bool(written or groups or users or unit_changed),
         written=written,
+        users_created=[user["name"] for user in users],
         groups_created=groups,
         start=started,
         diff=diff,

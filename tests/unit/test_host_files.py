@@ -178,6 +178,41 @@ def test_a_missing_group_is_reported_in_check_mode_and_an_existing_one_left_alon
     assert links_and_groups(tmp_path, ["root"])["groups_created"] == []
 
 
+def with_users(tmp_path, users, *extra, env=None):
+    """The users asked for, and a directory owned by the first (to be made in check mode)."""
+    return host_files_result(
+        tmp_path,
+        "users",
+        f"""        users: {json.dumps(users)}
+        directories:
+          - {{path: {tmp_path}/data, owner: "{users[0]["name"]}", group: "{users[0]["name"]}", mode: "0700"}}""",
+        *extra,
+        env=env,
+    )
+
+
+def test_a_missing_user_comes_with_its_group_and_an_existing_one_is_left_alone(tmp_path):
+    """useradd is a logging stand-in here (no user is added to this machine): its arguments are
+    checked; molecule's etcd and cluster scenarios create the etcd user for real."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "useradd").write_text('#!/bin/sh\necho "$*" >> "$STATE_DIR/useradd"\n')
+    (tmp_path / "bin" / "useradd").chmod(0o755)
+    env = {"PATH": f"{tmp_path}/bin:{os.environ['PATH']}", "STATE_DIR": str(tmp_path)}
+    new = {"name": "rktnetes-test-no-such-user", "home": "/var/lib/nothing"}
+    checked = with_users(tmp_path, [new], "--check", env=env)
+    assert checked["changed"] and checked["users_created"] == [new["name"]]
+    assert checked["written"] == [f"{tmp_path}/data"] and not (tmp_path / "data").exists()
+    assert not (tmp_path / "useradd").exists()
+    made = with_users(tmp_path, [new], env=env)  # the stand-in adds no user: the directory then fails
+    assert (tmp_path / "useradd").read_text() == (
+        f"--system --no-create-home --home-dir /var/lib/nothing --shell /usr/sbin/nologin --user-group {new['name']}\n"
+    )
+    assert made["failed"] and "bad owner" in made["msg"] and not (tmp_path / "data").exists()
+    kept = with_users(tmp_path, [{"name": "root", "home": "/elsewhere", "shell": "/bin/false"}], env=env)
+    assert kept["users_created"] == [] and (tmp_path / "useradd").read_text().count("\n") == 1
+    assert kept["written"] == [f"{tmp_path}/data"]
+
+
 def validated(tmp_path, content, *extra):
     """Two files, the second with a validate command that wants its content to start with "good"."""
     return host_files_result(
