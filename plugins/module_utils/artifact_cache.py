@@ -175,7 +175,7 @@ def unpack(entry, archive_path, archive_digest, files_dir, wanted=None, also=())
     return digests
 
 
-def _signature(path):
+def stat_signature(path):
     """What changes whenever a file's content can have changed: inode, size, mtime and ctime (ctime
     cannot be set back from user space). None for a missing file."""
     try:
@@ -191,9 +191,9 @@ def signatures(archive_path, files_dir):
     names = sorted(manifest.get("files", {}))
     return {
         "path": archive_path,
-        "archive": _signature(archive_path),
-        "manifest": _signature(os.path.join(files_dir, MANIFEST)),
-        "files": {name: _signature(os.path.join(files_dir, name)) for name in names},
+        "archive": stat_signature(archive_path),
+        "manifest": stat_signature(os.path.join(files_dir, MANIFEST)),
+        "files": {name: stat_signature(os.path.join(files_dir, name)) for name in names},
     }
 
 

@@ -18,6 +18,10 @@ description:
   - Writes each file atomically (a temporary file in the same directory, renamed over the old one),
     so a service restarting meanwhile never runs half a binary. Creates missing directories (0755).
   - A file whose content is right but whose mode, owner or group is not is fixed in place.
+  - Remembers, in O(state_file) on the host, each installed file's sha256 with its inode, size,
+    modification and change times. A later run hashes a file again only when one of those changed
+    (any write changes the change time, which user space cannot set back) or with O(rehash); so a
+    run that changes nothing reads no binary through.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
 attributes:
@@ -55,6 +59,14 @@ options:
       staged:
         description: Set by the action plugin (the sent copy on the host); do not set it.
         type: path
+  state_file:
+    description: Where the host keeps the sha256 and stat of the files this module installed or hashed.
+    type: path
+    default: /var/lib/rktnetes/artifacts-installed.json
+  rehash:
+    description: Hash every file, whatever O(state_file) says (to check the binaries in full).
+    type: bool
+    default: false
   owner:
     description: Owner of every file and created directory.
     type: str
@@ -96,11 +108,13 @@ directories:
 """
 
 import hashlib
+import json
 import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import copy_atomically
+from ansible_collections.rktnetes.cluster.plugins.module_utils.artifact_cache import stat_signature
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import copy_atomically, write_atomically
 from ansible_collections.rktnetes.cluster.plugins.module_utils.host_files import owner_ids
 
 FILE_SPEC = {
@@ -121,13 +135,49 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def state_of(path, sha256, mode, uid, gid):
+class Known:
+    """The state file: {dest: {"sha256", "stat"}} of files whose content this module last knew."""
+
+    def __init__(self, path, rehash):
+        self.path, self.rehash, self.changed = path, rehash, False
+        try:
+            with open(path, encoding="utf-8") as stream:
+                self.files = json.load(stream)["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.files = {}  # missing or unreadable: every file is hashed, and the file written anew
+        if not isinstance(self.files, dict):
+            self.files = {}
+
+    def content_is(self, path, sha256):
+        """Whether `path` holds `sha256`: by its stat when that is as recorded, else by hashing."""
+        known = self.files.get(path)
+        recorded = isinstance(known, dict) and known.get("sha256") == sha256 and known.get("stat")
+        if not self.rehash and recorded and known["stat"] == stat_signature(path):
+            return True
+        if sha256_of(path) != sha256:
+            return False
+        self.record(path, sha256)
+        return True
+
+    def record(self, path, sha256):
+        entry = {"sha256": sha256, "stat": stat_signature(path)}
+        if self.files.get(path) != entry:
+            self.files[path], self.changed = entry, True
+
+    def save(self):
+        if self.changed:
+            os.makedirs(os.path.dirname(self.path), mode=0o755, exist_ok=True)
+            data = json.dumps({"files": self.files}, indent=1, sort_keys=True).encode() + b"\n"
+            write_atomically(self.path, data, 0o644, prefix=".artifact-state-")
+
+
+def state_of(known, path, sha256, mode, uid, gid):
     """'content' (missing or other bytes), 'attributes' (right bytes, wrong mode/owner/group) or 'same'."""
     try:
         status = os.stat(path)
     except FileNotFoundError:
         return "content"
-    if sha256_of(path) != sha256:
+    if not known.content_is(path, sha256):
         return "content"
     return "same" if (status.st_mode & 0o7777, status.st_uid, status.st_gid) == (mode, uid, gid) else "attributes"
 
@@ -144,7 +194,7 @@ def wanted(module, entry):
     return dest, sha256, mode, entry["staged"]
 
 
-def install(module, entries, uid, gid):
+def install(module, entries, uid, gid, known):
     """Compare every entry, then (unless in check mode) fix attributes and install staged copies."""
     written, needs, directories = [], [], []
     for dest, _sha256, _mode, _staged in entries:
@@ -156,7 +206,7 @@ def install(module, entries, uid, gid):
             os.makedirs(directory, mode=0o755, exist_ok=True)
             os.chown(directory, uid, gid)
     for dest, sha256, mode, staged in entries:
-        state = state_of(dest, sha256, mode, uid, gid)
+        state = state_of(known, dest, sha256, mode, uid, gid)
         if state == "same":
             continue
         if module.check_mode:
@@ -164,6 +214,7 @@ def install(module, entries, uid, gid):
         elif state == "attributes":
             os.chmod(dest, mode)
             os.chown(dest, uid, gid)
+            known.record(dest, sha256)  # its change time moved, not its content
             written.append(dest)
         elif not staged:
             needs.append(dest)
@@ -171,6 +222,7 @@ def install(module, entries, uid, gid):
             if sha256_of(staged) != sha256:
                 module.fail_json(msg=f"artifact_install: the copy sent for {dest} differs from the cache's manifest")
             copy_atomically(staged, dest, mode, uid, gid, prefix=".artifact-")
+            known.record(dest, sha256)
             written.append(dest)
     return written, needs, directories
 
@@ -179,6 +231,8 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "files": {"type": "list", "elements": "dict", "required": True, "options": FILE_SPEC},
+            "state_file": {"type": "path", "default": "/var/lib/rktnetes/artifacts-installed.json"},
+            "rehash": {"type": "bool", "default": False},
             "owner": {"type": "str", "default": "root"},
             "group": {"type": "str", "default": "root"},
         },
@@ -189,8 +243,11 @@ def main():
     except KeyError as error:
         module.fail_json(msg=f"artifact_install: no such owner or group ({error}); nothing written")
     entries = [wanted(module, entry) for entry in module.params["files"]]
+    known = Known(module.params["state_file"], module.params["rehash"])
     try:
-        written, needs, directories = install(module, entries, uid, gid)
+        written, needs, directories = install(module, entries, uid, gid, known)
+        if not module.check_mode:
+            known.save()  # only when it learnt something: a run that changes nothing writes nothing
     except OSError as error:
         module.fail_json(msg=f"artifact_install: {error}")
     diff = {"before": dict.fromkeys(written, "differs or missing"), "after": dict.fromkeys(written, "installed")}

@@ -4,6 +4,7 @@ is checked against the cache's manifest before it replaces anything. The action 
 artifacts role run in every scenario."""
 
 import hashlib
+import json
 import os
 
 import pytest
@@ -12,7 +13,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.rktnetes.cluster.plugins.action.artifact_install import manifest_digest
 from ansible_collections.rktnetes.cluster.plugins.filter.artifacts import artifact_install_files
 from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import copy_atomically
-from ansible_collections.rktnetes.cluster.plugins.modules.artifact_install import state_of
+from ansible_collections.rktnetes.cluster.plugins.modules import artifact_install
+from ansible_collections.rktnetes.cluster.plugins.modules.artifact_install import Known, state_of
 
 IDS = (os.getuid(), os.getgid())
 PLAN = {
@@ -25,14 +27,53 @@ def sha256(data):
 
 
 def test_missing_other_bytes_wrong_mode_and_same(tmp_path):
-    path = tmp_path / "etcd"
-    assert state_of(str(path), sha256(b"v1"), 0o755, *IDS) == "content"
+    path, known = tmp_path / "etcd", Known(str(tmp_path / "state.json"), rehash=False)
+    assert state_of(known, str(path), sha256(b"v1"), 0o755, *IDS) == "content"
     path.write_bytes(b"v1")
     path.chmod(0o644)
-    assert state_of(str(path), sha256(b"v2"), 0o755, *IDS) == "content"
-    assert state_of(str(path), sha256(b"v1"), 0o755, *IDS) == "attributes"
+    assert state_of(known, str(path), sha256(b"v2"), 0o755, *IDS) == "content"
+    assert state_of(known, str(path), sha256(b"v1"), 0o755, *IDS) == "attributes"
     path.chmod(0o755)
-    assert state_of(str(path), sha256(b"v1"), 0o755, *IDS) == "same"
+    assert state_of(known, str(path), sha256(b"v1"), 0o755, *IDS) == "same"
+
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """The paths artifact_install reads through to hash them."""
+    calls, real = [], artifact_install.sha256_of
+    monkeypatch.setattr(artifact_install, "sha256_of", lambda path: calls.append(path) or real(path))
+    return calls
+
+
+def test_a_file_is_hashed_again_only_when_its_stat_changed_or_when_asked(tmp_path, hashed):
+    path, state = tmp_path / "kubelet", str(tmp_path / "var" / "state.json")
+    path.write_bytes(b"binary v1")
+    digest = sha256(b"binary v1")
+    first = Known(state, rehash=False)
+    assert first.content_is(str(path), digest) and hashed == [str(path)]
+    first.save()
+    assert Known(state, rehash=False).content_is(str(path), digest) and len(hashed) == 1  # by its stat
+    assert Known(state, rehash=True).content_is(str(path), digest) and len(hashed) == 2  # asked to
+    assert not Known(state, rehash=False).content_is(str(path), sha256(b"binary v2")) and len(hashed) == 3
+    times = path.stat()
+    path.write_bytes(b"binary X1")  # the same size, its mtime set back: only its ctime tells
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert not Known(state, rehash=False).content_is(str(path), digest) and len(hashed) == 4
+
+
+def test_an_unreadable_state_file_means_hashing_everything(tmp_path, hashed):
+    path, state = tmp_path / "kubelet", tmp_path / "state.json"
+    path.write_bytes(b"binary")
+    for garbage in ("{not json", '{"files": []}', json.dumps({"files": {str(path): "x"}}), "[]"):
+        state.write_text(garbage)
+        assert Known(str(state), rehash=False).content_is(str(path), sha256(b"binary"))
+    assert len(hashed) == 4
+
+
+def test_nothing_learnt_writes_no_state_file(tmp_path):
+    known = Known(str(tmp_path / "state.json"), rehash=False)
+    known.save()
+    assert not (tmp_path / "state.json").exists()
 
 
 def test_a_copy_replaces_the_file_whole_with_its_mode(tmp_path):

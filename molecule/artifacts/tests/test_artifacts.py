@@ -73,6 +73,23 @@ def test_a_second_run_downloads_nothing_and_changes_nothing():
     assert ETCD_CACHE.stat().st_mtime_ns == before
 
 
+def test_a_host_binary_edited_in_place_is_found_and_reinstalled_though_its_size_and_mtime_are_kept(host):
+    """The host hashes again only files whose stat changed since it last hashed them: a write in
+    place with the mtime set back still moves the ctime."""
+    path = "/opt/cni/bin/bridge"
+    good = host.file(path).sha256sum
+    edit = host.run(
+        f't="$(stat -c %y {path})" && printf XXXXXXXX | dd of={path} bs=1 seek=1000 conv=notrunc status=none'
+        f' && touch -d "$t" {path}'
+    )
+    assert edit.rc == 0, edit.stderr
+    assert host.file(path).sha256sum != good
+    result = converge()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "changed=1" in result.stdout
+    assert host.file(path).sha256sum == good
+
+
 def test_a_corrupted_cache_file_is_detected_and_replaced(host):
     installed = host.file("/usr/local/bin/etcd").sha256sum
     with ETCD_CACHE.open("r+b") as stream:
