@@ -11,16 +11,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from aci_builder import write_aci  # noqa: E402
-from pgp import Keys, later, rsa_lengths  # noqa: E402
+from pgp import Keys, later  # noqa: E402
 
 KEYS_MADE = "20260101T000000"  # running from there
 SIGNED = "20260102T000000!"  # frozen, then a second later each attempt
 
 
 def is_short(keys, fingerprint, data):
-    sizes, _signatures = rsa_lengths(keys.gpg("--list-packets", data=keys.gpg("--export", fingerprint)).decode())
-    _sizes, signatures = rsa_lengths(keys.gpg("--list-packets", data=data).decode())
-    return any(sizes.get(key_id, length) != length for key_id, length in signatures)
+    return not keys.full_length(fingerprint, data)
 
 
 def until_short(keys, fingerprint, make):
