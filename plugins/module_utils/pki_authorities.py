@@ -118,7 +118,7 @@ SECRET_CHARACTERS = string.ascii_letters + string.digits
 
 
 def ensure_secrets(entries, check_mode=False):
-    """Each entry {path, length} is a file of `length` random letters and digits, made where none
+    """Each entry {path, length} is a file of `length` random letters and digits (and a newline), made where none
     is (never replaced; its directory made private when missing) and kept 0600. Returns (paths
     made, paths whose mode was set); never a secret."""
     made, fixed = [], []
@@ -133,7 +133,9 @@ def ensure_secrets(entries, check_mode=False):
             if not check_mode:
                 private_directory(os.path.dirname(path), set_mode=False)
                 value = "".join(secrets.choice(SECRET_CHARACTERS) for _position in range(length))
-                write_atomically(path, value.encode(), 0o600)
+                # a newline after it, as in the key files ansible's password lookup wrote for
+                # earlier releases: pki_store compares a host's EncryptionConfig in that form
+                write_atomically(path, value.encode() + b"\n", 0o600)
             continue
         if mode != 0o600:
             fixed.append(path)

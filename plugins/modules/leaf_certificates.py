@@ -95,9 +95,11 @@ options:
     default: []
   secrets:
     description:
-      - Files of random letters and digits (what the P(ansible.builtin.password#lookup) lookup
-        makes), for example the key that encrypts Secrets at rest. Made where missing, with their
-        missing directories (0700); an existing file is never replaced, only its mode set to 0600.
+      - Files of random letters and digits and a newline (what the
+        P(ansible.builtin.password#lookup) lookup makes; the P(ansible.builtin.file#lookup) lookup
+        reads the value without the newline), for example the key that encrypts Secrets at rest.
+        Made where missing, with their missing directories (0700); an existing file is never
+        replaced, only its mode set to 0600.
         No secret is returned.
     type: list
     elements: dict

@@ -3,12 +3,15 @@ same module run as the leaves: real keys, checked by openssl; a second run chang
 existing key is never replaced, check mode writes nothing. Every cluster scenario runs it through
 the pki role (leaf_certificates with authorities and key_pairs)."""
 
+import base64
 import datetime
+import hashlib
 import os
 import subprocess
 
 import pytest
 
+from ansible_collections.rktnetes.cluster.plugins.module_utils import pki_store
 from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import private_directory
 from ansible_collections.rktnetes.cluster.plugins.module_utils.leaf_certificates import LeafError, ensure
 from ansible_collections.rktnetes.cluster.plugins.module_utils.pki_authorities import (
@@ -105,7 +108,7 @@ def test_a_secret_is_made_once_in_a_private_directory_and_kept_0600_never_replac
     assert not path.parent.exists()  # check mode writes nothing
     assert ensure_secrets(entries) == ([str(path)], [])
     value = path.read_text()
-    assert len(value) == 32 and value.isalnum() and value.isascii()
+    assert len(value) == 33 and value[:32].isalnum() and value[:32].isascii() and value.endswith("\n")
     assert (mode(path), mode(path.parent)) == (0o600, 0o700)
     assert ensure_secrets(entries) == ([], [])
     path.chmod(0o644)
@@ -133,3 +136,16 @@ def test_the_pki_directory_is_made_0700_and_kept_so(tmp_path):
     assert not private_directory(str(directory), set_mode=False) and mode(directory) == 0o755
     assert private_directory(str(directory), check_mode=True) and mode(directory) == 0o755
     assert private_directory(str(directory)) and mode(directory) == 0o700
+
+
+def test_a_made_secret_is_the_key_an_encryption_config_of_it_is_compared_as(tmp_path):
+    """The recovery compares a host's EncryptionConfig with the key file: the apiserver role writes
+    the key as the file lookup reads it (no trailing newline), base64-encoded."""
+    path = tmp_path / "secrets-encryption.key"
+    ensure_secrets([{"path": str(path), "length": 32}])
+    data = path.read_bytes()
+    as_read = data.decode().rstrip("\n")  # ansible.builtin.file's lookup strips it
+    config = "kind: EncryptionConfig\nresources:\n  - providers:\n      - aescbc:\n          keys:\n"
+    config += f"            - name: key1\n              secret: {base64.b64encode(as_read.encode()).decode()}\n"
+    state = pki_store.encryption_key_state({"sha256": "unread"}, config.encode())
+    assert state["sha256"] == hashlib.sha256(data).hexdigest()
