@@ -11,15 +11,20 @@ LABCTL = Path(__file__).resolve().parent / "labctl"
 
 
 def labctl(env, *args, check=True, stdin=None):
-    return subprocess.run(
+    """Runs labctl; with check, a failure raises with labctl's own words (its stderr)."""
+    done = subprocess.run(
         [str(LABCTL), *args],
         input=stdin,
         capture_output=True,
-        check=check,
+        check=False,
         env={**os.environ, **env},
         timeout=600,
         text=not isinstance(stdin, bytes),
     )
+    if check and done.returncode != 0:
+        said = done.stderr if isinstance(done.stderr, str) else done.stderr.decode(errors="replace")
+        raise RuntimeError(f"labctl {' '.join(args)} failed (rc {done.returncode}): {said.strip()[-2000:]}")
+    return done
 
 
 def lab_env(tmp_path_factory, bridge, bridge_addr):
@@ -39,7 +44,9 @@ def lab_env(tmp_path_factory, bridge, bridge_addr):
 def booted(env, hosts):
     """Boot {name: ip} and wait for them; yields env, then removes the lab."""
     specs = [f"{name}:{ip}" for name, ip in hosts.items()]
-    labctl(env, "up", *specs)
-    labctl(env, "wait", *specs)
-    yield env
-    labctl(env, "down", check=False)
+    try:  # a lab that fails to boot is removed too: no mounts, bridge or cgroups left behind
+        labctl(env, "up", *specs)
+        labctl(env, "wait", *specs)
+        yield env
+    finally:
+        labctl(env, "down", check=False)

@@ -161,6 +161,17 @@ def test_bad_host_specs_are_refused_and_change_nothing(lab):
     assert labctl(env, "status").stdout == before
 
 
+def test_a_second_lab_on_the_same_network_is_refused(lab, tmp_path):
+    env = lab[0]
+    other = {**env, "LAB_DIR": str(tmp_path), "LAB_BRIDGE": "rktlabt9"}
+    refused = labctl(other, "up", "lc-9:10.201.0.19", check=False)
+    assert refused.returncode != 0
+    assert f"10.201.0.0/24 is already on interface {BRIDGE}" in refused.stderr
+    assert run("ip", "link", "show", "rktlabt9", check=False).returncode != 0
+    assert not Path(tmp_path, "hosts", "lc-9").exists()
+    assert "lc-1 10.201.0.11 running" in labctl(env, "status").stdout
+
+
 def test_down_leaves_the_machine_as_it_was(lab):
     env, before = lab
     labctl(env, "down")
