@@ -11,8 +11,11 @@ import pwd
 
 
 def owner_ids(owner, group):
-    """(uid, gid) of names; KeyError for an unknown one."""
-    return pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
+    """(uid, gid) of names; KeyError for an unknown one. None stands for the user (group) this
+    process runs as: the controller's user for a task delegated to it without become."""
+    uid = os.getuid() if owner is None else pwd.getpwnam(owner).pw_uid
+    gid = os.getgid() if group is None else grp.getgrnam(group).gr_gid
+    return uid, gid
 
 
 def file_differs(path, content, mode, uid, gid):
@@ -58,3 +61,27 @@ def replace_with_link(path, target):
         os.unlink(temporary)
     os.symlink(target, temporary)
     os.replace(temporary, path)
+
+
+def sysctl_path(name, root="/proc/sys"):
+    """The /proc/sys file of a kernel parameter named as sysctl names it (net.ipv4.ip_forward)."""
+    if not name or name.startswith((".", "/")) or ".." in name or "/" in name:
+        raise ValueError(f"{name!r} is not a kernel parameter name")
+    return os.path.join(root, *name.split("."))
+
+
+def sysctl_differs(name, value, root="/proc/sys"):
+    """True when the running kernel's `name` is not `value` (whitespace between words ignored, as
+    sysctl prints "4096\t87380" for "4096 87380"). ValueError for a parameter the kernel lacks."""
+    path = sysctl_path(name, root)
+    try:
+        with open(path, encoding="ascii", errors="replace") as stream:
+            current = stream.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise ValueError(f"{name}: no such kernel parameter ({path})") from None
+    return current.split() != str(value).split()
+
+
+def set_sysctl(name, value, root="/proc/sys"):
+    with open(sysctl_path(name, root), "w", encoding="ascii") as stream:
+        stream.write(f"{value}\n")

@@ -18,10 +18,12 @@ description:
     or read from a file on the controller (O(files[].src), vault-encrypted files too) by the action
     plugin.
   - System groups come first, then system users (so that directories and files can name them), then
-    directories, in the order given, then files, then symbolic links. Each file is written
+    directories, in the order given, then files, then symbolic links, then kernel parameters. Each file is written
     atomically (a temporary file in the same directory, then renamed), with its mode from the first
     byte; so is each link.
   - The contents never appear in the output or the diff, which show paths only.
+  - With O(sysctls), kernel parameters are set where the running kernel's value differs (the file
+    in C(/etc/sysctl.d) that keeps them across boots is one of O(files)).
   - With O(start), the same module run then starts the role's unit as M(rktnetes.cluster.unit_started)
     does, so that a run that changes nothing asks a component one question for its files and its
     process together.
@@ -134,14 +136,22 @@ options:
         description: What the link points to, kept as given.
         type: str
         required: true
+  sysctls:
+    description:
+      - Kernel parameters (V(net.ipv4.ip_forward)) and the values to set now, through C(/proc/sys),
+        after the files and links, where the running kernel's value differs (whitespace between
+        words is not a difference). A parameter the kernel lacks is an error before anything is
+        written.
+    type: dict
+    default: {}
   owner:
-    description: Owner of every entry that names none.
+    description:
+      - Owner of every entry that names none. Unset, the user the module runs as (root with
+        C(become); the controller's user for a task delegated to it without).
     type: str
-    default: root
   group:
-    description: Group of every entry that names none.
+    description: Group of every entry that names none. Unset, the primary group the module runs as.
     type: str
-    default: root
   start:
     description:
       - After the groups, directories, files and links, reload, enable and start a unit, read
@@ -217,6 +227,13 @@ EXAMPLES = r"""
     links:
       - {path: /var/lib/cni/networks, src: /run/cni-ipam}
 
+- name: Let the node forward packets, now and at every boot
+  rktnetes.cluster.host_files:
+    files:
+      - {dest: /etc/sysctl.d/60-rktnetes.conf, content: "net.ipv4.ip_forward=1\n"}
+    sysctls:
+      net.ipv4.ip_forward: "1"
+
 - name: The component's directories, kubeconfig and unit
   rktnetes.cluster.host_files:
     directories:
@@ -257,6 +274,11 @@ groups_created:
   returned: success
   type: list
   elements: str
+sysctls_set:
+  description: The kernel parameters this run set (or would, in check mode).
+  returned: success
+  type: list
+  elements: str
 start:
   description:
     - With O(start), what M(rktnetes.cluster.unit_started) returns (C(actions), C(more_actions),
@@ -281,6 +303,8 @@ from ansible_collections.rktnetes.cluster.plugins.module_utils.host_files import
     link_differs,
     owner_ids,
     replace_with_link,
+    set_sysctl,
+    sysctl_differs,
 )
 from ansible_collections.rktnetes.cluster.plugins.module_utils.unit_started import UNIT_OPTIONS, start_units
 
@@ -417,6 +441,20 @@ def wanted_entries(module, pending):
     return directories, files, links
 
 
+def sysctls_to_set(module):
+    """The O(sysctls) whose running value differs; fails before anything is written for one the
+    kernel lacks or a value of several lines."""
+    names = []
+    for name, value in module.params["sysctls"].items():
+        if "\n" in str(value).strip():
+            module.fail_json(msg=f"host_files: sysctl {name}: a value is one line; nothing written")
+        try:
+            names += [name] if sysctl_differs(name, value) else []
+        except (ValueError, OSError) as error:
+            module.fail_json(msg=f"host_files: sysctl {error}; nothing written")
+    return names
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -425,8 +463,9 @@ def main():
             "groups": {"type": "list", "elements": "str", "default": []},
             "users": {"type": "list", "elements": "dict", "default": [], "options": USER_SPEC},
             "links": {"type": "list", "elements": "dict", "default": [], "options": LINK_SPEC},
-            "owner": {"type": "str", "default": "root"},
-            "group": {"type": "str", "default": "root"},
+            "sysctls": {"type": "dict", "default": {}},
+            "owner": {"type": "str"},
+            "group": {"type": "str"},
             "start": {"type": "dict", "options": UNIT_OPTIONS},
         },
         supports_check_mode=True,
@@ -434,6 +473,7 @@ def main():
     groups, users = missing_groups(module), missing_users(module)
     pending = set(groups) | {user["name"] for user in users}  # a new user comes with its group
     entries = wanted_entries(module, pending)  # every entry checked before anything changes
+    sysctls = sysctls_to_set(module)
     if pending and not module.check_mode:
         create_groups(module, groups)
         create_users(module, users)
@@ -460,6 +500,16 @@ def main():
             if state and not module.check_mode:
                 replace_with_link(path, target)
             written += [path] if state else []
+        for done, name in enumerate(sysctls):
+            if not module.check_mode:
+                try:
+                    set_sysctl(name, module.params["sysctls"][name])
+                except OSError as error:
+                    before = ", ".join(sysctls[:done]) or "none"
+                    paths = ", ".join(written) or "none"
+                    module.fail_json(
+                        msg=f"host_files: sysctl {name}: {error}; set before it: {before}; written: {paths}"
+                    )
     except OSError as error:
         module.fail_json(msg=f"host_files: {error}; the paths before it were written: {', '.join(written) or 'none'}")
     started = {}
@@ -471,10 +521,11 @@ def main():
     unit_changed = started.pop("changed", False)
     diff = {"before": dict.fromkeys(written, "differs or missing"), "after": dict.fromkeys(written, "written")}
     module.exit_json(
-        changed=bool(written or groups or users or unit_changed),
+        changed=bool(written or groups or users or sysctls or unit_changed),
         written=written,
         users_created=[user["name"] for user in users],
         groups_created=groups,
+        sysctls_set=sysctls,
         start=started,
         diff=diff,
     )

@@ -18,7 +18,11 @@ from ansible_collections.rktnetes.cluster.plugins.module_utils.host_files import
     directory_differs,
     file_differs,
     link_differs,
+    owner_ids,
     replace_with_link,
+    set_sysctl,
+    sysctl_differs,
+    sysctl_path,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -313,3 +317,59 @@ def test_start_starts_a_stopped_unit_and_waits_only_when_no_restart_follows(tmp_
     finally:
         server.shutdown()
     assert (tmp_path / "calls").read_text().count("start demo.service") == 1
+
+
+def test_a_kernel_parameter_differs_by_its_words_and_is_set_through_its_proc_file(tmp_path):
+    """A stand-in /proc/sys (this machine's kernel is not changed by a unit test)."""
+    (tmp_path / "net" / "ipv4").mkdir(parents=True)
+    (tmp_path / "net" / "ipv4" / "ip_forward").write_text("0\n")
+    (tmp_path / "net" / "ipv4" / "tcp_rmem").write_text("4096\t131072\t6291456\n")
+    assert sysctl_path("net.ipv4.ip_forward", str(tmp_path)) == f"{tmp_path}/net/ipv4/ip_forward"
+    assert sysctl_differs("net.ipv4.ip_forward", "1", str(tmp_path))
+    set_sysctl("net.ipv4.ip_forward", "1", str(tmp_path))
+    assert (tmp_path / "net" / "ipv4" / "ip_forward").read_text() == "1\n"
+    assert not sysctl_differs("net.ipv4.ip_forward", 1, str(tmp_path))
+    assert not sysctl_differs("net.ipv4.tcp_rmem", "4096 131072  6291456", str(tmp_path))
+    with pytest.raises(ValueError, match="no such kernel parameter"):
+        sysctl_differs("net.ipv4.no_such", "1", str(tmp_path))
+    with pytest.raises(ValueError, match="no such kernel parameter"):
+        sysctl_differs("net.ipv4", "1", str(tmp_path))  # a directory
+    for bad in ("", "../etc/passwd", "net/ipv4/ip_forward", ".net"):
+        with pytest.raises(ValueError, match="not a kernel parameter name"):
+            sysctl_path(bad)
+
+
+def with_sysctls(tmp_path, sysctls, *extra):
+    """A file and O(sysctls) as a JSON dict."""
+    return host_files_result(
+        tmp_path,
+        "sysctls",
+        f"""        files:
+          - {{dest: {tmp_path}/60-test.conf, content: "x=1\\n"}}
+        sysctls: {json.dumps(sysctls)}""",
+        *extra,
+    )
+
+
+def test_kernel_parameters_as_wanted_change_nothing_and_a_missing_one_fails_first(tmp_path):
+    """The running kernel's own kernel.ostype (Linux), which no test could set: a value that differs
+    is only reported (check mode). Nodes set net.ipv4.ip_forward for real (molecule/node_runtime)."""
+    kept = with_sysctls(tmp_path, {"kernel.ostype": "Linux"})
+    assert kept["sysctls_set"] == [] and kept["written"] == [f"{tmp_path}/60-test.conf"]
+    assert not with_sysctls(tmp_path, {"kernel.ostype": "Linux"})["changed"]
+    checked = with_sysctls(tmp_path, {"kernel.ostype": "Plan9"}, "--check")
+    assert checked["changed"] and checked["sysctls_set"] == ["kernel.ostype"]
+    (tmp_path / "60-test.conf").unlink()
+    missing = with_sysctls(tmp_path, {"net.ipv4.no_such_parameter": "1"})
+    assert missing["failed"] and "no such kernel parameter" in missing["msg"] and "nothing written" in missing["msg"]
+    assert not (tmp_path / "60-test.conf").exists()
+
+
+def test_an_unnamed_owner_or_group_is_the_one_the_module_runs_as(monkeypatch):
+    """The controller's admin kubeconfig (delegated, without become) is its user's, not root's."""
+    monkeypatch.setattr(os, "getuid", lambda: 12345)
+    monkeypatch.setattr(os, "getgid", lambda: 23456)
+    assert owner_ids(None, None) == (12345, 23456)
+    assert owner_ids("root", None) == (0, 23456)
+    with pytest.raises(KeyError):
+        owner_ids("rktnetes-no-such-user", None)
