@@ -73,21 +73,24 @@ def artifact_install_files(install, plan, cache_dir, arch="amd64"):
     return files
 
 
-def artifacts_to_verify(plan, install, cache_dir, verified):
-    """The plan's entries this run must still fetch or check: never checked in this run, or some
-    file that check hashed (cached file, manifest, unpacked files) changed since, or a file asked
-    for now that it did not cover. Stat only, on the controller; the hashing is artifact_fetch's."""
+def artifacts_to_verify(plan, install, cache_dir, verified, rehash=False):
+    """The plan's entries this run must still fetch or check: never checked (in this run, or by an
+    earlier run as the cache's record says, unless `rehash`), or some file that check hashed (cached
+    file, manifest, unpacked files) changed since, or a file asked for now that it did not cover.
+    Stat only, on the controller; the hashing is artifact_fetch's."""
     if not isinstance(plan, dict) or not isinstance(install, list) or not isinstance(verified, dict):
         raise AnsibleFilterError(
             "artifacts_to_verify: expects the artifacts plan, artifacts_install and this run's verified artifacts"
         )
+    recorded = {} if rehash else artifact_cache.load_record(cache_dir)
     wanted = []
     for key, entry in (plan.get("artifacts") or {}).items():
         asked = sorted(
             {name for item in install if item.get("artifact") == entry["name"] for name in item.get("files") or []}
         )
         archive_path, files_dir = artifact_cache.cache_paths(entry, cache_dir)
-        if not artifact_cache.still_verified(verified.get(key) or {}, entry, archive_path, files_dir, asked):
+        seen = verified.get(key) or artifact_cache.recorded_check(recorded, entry)
+        if not artifact_cache.still_verified(seen, entry, archive_path, files_dir, asked):
             wanted.append({**entry, "key": key, "asked": asked})
     return wanted
 

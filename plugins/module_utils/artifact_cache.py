@@ -4,7 +4,9 @@
 
 Layout under the cache root, per artifact/version/arch: the downloaded file as published, and
 `files/` with the members the hosts get, plus `files/.manifest.json` recording the archive checksum
-and each file's sha256, so a corrupted cache file is noticed and replaced on the next run."""
+and each file's sha256, so a corrupted cache file is noticed and replaced on the next run. At the
+root, `verified.json` records what the last check of each artifact saw (stat signatures): a later
+run hashes an artifact again only when one of them changed."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ import tarfile
 import tempfile
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils.artifacts import digest_file, parse_checksum
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
 
 CHUNK = 1 << 20
 MANIFEST = ".manifest.json"
+RECORD = "verified.json"
 
 
 class FetchError(Exception):
@@ -205,6 +209,38 @@ def still_verified(verified, entry, archive_path, files_dir, only):
     now = signatures(archive_path, files_dir)
     asked = set(entry["files"]) if only is None else set(only)
     return now == verified and asked <= set(now["files"])
+
+
+def load_record(cache_root):
+    """{cache_file: {"checksum", "signatures"}} of the checks earlier runs made; {} when unreadable."""
+    try:
+        with open(os.path.join(cache_root, RECORD), encoding="utf-8") as stream:
+            recorded = json.load(stream)["artifacts"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def recorded_check(recorded, entry):
+    """The signatures an earlier run's check of `entry` left, when it checked against the same
+    checksum (a new pin is checked anew); {} for none. Any write to a file moves its ctime, which
+    no program can set back: a file changed since then does not match them."""
+    known = recorded.get(entry.get("cache_file"))
+    if entry.get("checksum") and isinstance(known, dict) and known.get("checksum") == entry["checksum"]:
+        return known.get("signatures") if isinstance(known.get("signatures"), dict) else {}
+    return {}
+
+
+def record_checks(cache_root, checks):
+    """Adds [(entry, signatures)] to the record (rewritten atomically, only when it changes)."""
+    recorded = load_record(cache_root)
+    before = json.dumps(recorded, sort_keys=True)
+    for entry, signatures_seen in checks:
+        if signatures_seen and entry.get("checksum"):
+            recorded[entry["cache_file"]] = {"checksum": entry["checksum"], "signatures": signatures_seen}
+    if json.dumps(recorded, sort_keys=True) != before:
+        data = json.dumps({"artifacts": recorded}, indent=1, sort_keys=True).encode() + b"\n"
+        write_atomically(os.path.join(cache_root, RECORD), data, 0o644, prefix=".verified-")
 
 
 def cache_paths(entry, cache_root):

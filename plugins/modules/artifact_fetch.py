@@ -13,8 +13,11 @@ description:
   - Meant to run on the controller (with C(delegate_to) V(localhost) and C(run_once)), so that each
     file is downloaded once however many hosts need it. It takes one artifact (O(artifact)) or
     several, handled one after the other in one module run (O(artifacts)).
-  - The cached file is verified against its checksum on every run. A missing or corrupted cache
-    file is fetched again; a download that does not match is deleted and the module fails with
+  - The cached file is verified against its checksum, and its unpacked files against the manifest,
+    when they were never checked or one of them changed since the last check (its inode, size,
+    mtime or ctime; any write moves the ctime, which no program can set back), as the record
+    C(verified.json) at the root of O(cache_dir) says, and on every run with O(rehash). A missing or
+    corrupted cache file is fetched again; a download that does not match is deleted and the module fails with
     the expected and actual checksums, the source, the upstream URL and the path in the mirror.
   - A missing artifact fails with the upstream URL and the path where a mirror should hold it.
   - The files the hosts get are kept unpacked next to the download, with a manifest of their
@@ -78,9 +81,16 @@ options:
       - The RV(verified) an earlier call of the same run returned for this artifact. When the cached
         file, the manifest and every unpacked file still have the inode, size, mtime and ctime that
         call saw, and it covered the files asked for now, nothing is hashed again.
-      - Never carry it from one run to the next; every run verifies each artifact at least once.
+      - Across runs the record in O(cache_dir) does the same (unless O(rehash)); this is for the
+        checks of the current run.
     type: dict
     default: {}
+  rehash:
+    description:
+      - Hash every artifact asked for, whatever the record says (a check of this run passed in
+        O(verified) or O(verified_by_key) is still trusted).
+    type: bool
+    default: false
   verified_by_key:
     description:
       - With O(artifacts), the O(verified) of each artifact, by its C(key).
@@ -138,7 +148,14 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils.artifact_cache import FetchError, NotFound, ensure
+from ansible_collections.rktnetes.cluster.plugins.module_utils.artifact_cache import (
+    FetchError,
+    NotFound,
+    ensure,
+    load_record,
+    record_checks,
+    recorded_check,
+)
 from ansible_collections.rktnetes.cluster.plugins.module_utils.artifacts import ArtifactError
 
 try:
@@ -173,6 +190,7 @@ def main():
             "timeout": {"type": "int", "default": 60},
             "validate_certs": {"type": "bool", "default": True},
             "verified": {"type": "dict", "default": {}},
+            "rehash": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -183,9 +201,11 @@ def main():
     opener = make_opener(params["validate_certs"])
     entries = params["artifacts"] if batch else [params["artifact"]]
     results = []
+    recorded, checks = {} if params["rehash"] else load_record(params["cache_dir"]), []
     for entry in entries:
         files = entry.get("asked") if batch else params["files"]
         verified = params["verified_by_key"].get(entry.get("key"), {}) if batch else params["verified"]
+        verified = verified or recorded_check(recorded, entry)
         try:
             result = ensure(
                 entry,
@@ -202,6 +222,12 @@ def main():
         except (KeyError, OSError) as exc:
             module.fail_json(msg=f"artifact_fetch: {exc}", exception=traceback.format_exc(), results=results)
         results.append(dict(result, key=entry.get("key")))
+        checks.append((entry, result["verified"]))
+    if not module.check_mode:
+        try:
+            record_checks(params["cache_dir"], checks)
+        except OSError as exc:
+            module.fail_json(msg=f"artifact_fetch: cannot record the checks in {params['cache_dir']}: {exc}")
     changed = any(result["downloaded"] or result["unpacked"] for result in results)
     if batch:
         module.exit_json(

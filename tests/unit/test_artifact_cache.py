@@ -307,3 +307,45 @@ def test_artifacts_to_verify_names_only_what_this_run_has_not_checked_as_it_is(t
     unpacked = cache / entry["cache_dir"] / "files" / "etcd"
     unpacked.write_bytes(unpacked.read_bytes().upper())
     assert len(artifacts_to_verify(plan, install, str(cache), memory)) == 1
+
+
+def test_a_check_is_recorded_for_later_runs_by_checksum_and_a_changed_file_is_checked_again(tmp_path, mirror):
+    """verified.json: the filter trusts an earlier run's check of a file whose stat is unchanged
+    (no module run), not one of another checksum, not with rehash, and not after an edit in place
+    with the mtime set back (the ctime moved)."""
+    from ansible_collections.rktnetes.cluster.plugins.filter.artifacts import artifacts_to_verify
+
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    plan = {"artifacts": {entry["key"]: entry}}
+    cache = tmp_path / "cache"
+    install = [{"artifact": "etcd", "files": ["etcd", "etcdctl"], "dest": "/usr/local/bin"}]
+    assert artifact_cache.load_record(str(cache)) == {}
+    first = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))
+    artifact_cache.record_checks(str(cache), [(entry, first["verified"])])
+    recorded = artifact_cache.load_record(str(cache))
+    assert artifact_cache.recorded_check(recorded, entry) == first["verified"]
+    assert artifacts_to_verify(plan, install, str(cache), {}) == []  # a new run, nothing hashed
+    assert len(artifacts_to_verify(plan, install, str(cache), {}, rehash=True)) == 1
+    repinned = {**entry, "checksum": "sha256:" + "0" * 64}
+    assert artifact_cache.recorded_check(recorded, repinned) == {}
+    assert len(artifacts_to_verify({"artifacts": {entry["key"]: repinned}}, install, str(cache), {})) == 1
+    unpacked = cache / entry["cache_dir"] / "files" / "etcd"
+    kept = unpacked.stat()
+    unpacked.write_bytes(unpacked.read_bytes().upper())
+    os.utime(unpacked, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    assert len(artifacts_to_verify(plan, install, str(cache), {})) == 1
+    (cache / artifact_cache.RECORD).write_text("{not json")
+    assert artifact_cache.load_record(str(cache)) == {}  # unreadable: everything is checked
+
+
+def test_recording_rewrites_the_record_only_when_it_changes(tmp_path, mirror):
+    root, checksum = mirror
+    entry, cache = entry_for(root, checksum), tmp_path / "cache"
+    first = artifact_cache.ensure(entry, str(cache), urllib_opener, str(root))
+    artifact_cache.record_checks(str(cache), [(entry, first["verified"])])
+    written = (cache / artifact_cache.RECORD).stat()
+    artifact_cache.record_checks(str(cache), [(entry, first["verified"]), (entry, {})])
+    assert (cache / artifact_cache.RECORD).stat().st_ino == written.st_ino  # not rewritten
+    artifact_cache.record_checks(str(cache), [({**entry, "checksum": ""}, first["verified"])])
+    assert (cache / artifact_cache.RECORD).stat().st_ino == written.st_ino  # nothing to trust without a pin

@@ -90,12 +90,18 @@ def test_a_host_binary_edited_in_place_is_found_and_reinstalled_though_its_size_
     assert host.file(path).sha256sum == good
 
 
-def test_a_corrupted_cache_file_is_detected_and_replaced(host):
+def test_a_corrupted_cache_file_is_detected_and_replaced_though_its_size_and_mtime_are_kept(host):
+    """The controller hashes a cached artifact again only when its stat changed since the check the
+    cache's verified.json records: a write in place with the mtime set back still moves the ctime."""
     installed = host.file("/usr/local/bin/etcd").sha256sum
+    assert ETCD_CACHE.name in (CACHE / "verified.json").read_text()  # the earlier runs' check
+    kept = ETCD_CACHE.stat()
     with ETCD_CACHE.open("r+b") as stream:
         stream.seek(1000)
         stream.write(b"\x00corrupt")
+    os.utime(ETCD_CACHE, ns=(kept.st_atime_ns, kept.st_mtime_ns))
     corrupted = ETCD_CACHE.stat().st_mtime_ns
+    assert (corrupted, ETCD_CACHE.stat().st_size) == (kept.st_mtime_ns, kept.st_size)
     result = converge()
     assert result.returncode == 0, result.stdout[-3000:]
     assert "changed=1" in result.stdout  # the fetch, reported once (run_once); no host copy changed
