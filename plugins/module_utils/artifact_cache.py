@@ -221,12 +221,18 @@ def load_record(cache_root):
     return recorded if isinstance(recorded, dict) else {}
 
 
+def pin(entry):
+    """What an entry is checked against: its checksum and where that came from (the table, the
+    mirror's checksum file; none for a file an OpenPGP signature vouches for, checked on the hosts)."""
+    return [entry.get("checksum"), entry.get("checksum_source")]
+
+
 def recorded_check(recorded, entry):
-    """The signatures an earlier run's check of `entry` left, when it checked against the same
-    checksum (a new pin is checked anew); {} for none. Any write to a file moves its ctime, which
-    no program can set back: a file changed since then does not match them."""
+    """The signatures an earlier run's check of `entry` left, when it checked against the same pin
+    (a new pin is checked anew); {} for none. Any write to a file moves its ctime, which no program
+    can set back: a file changed since then does not match them."""
     known = recorded.get(entry.get("cache_file"))
-    if entry.get("checksum") and isinstance(known, dict) and known.get("checksum") == entry["checksum"]:
+    if isinstance(known, dict) and known.get("pin") == pin(entry):
         return known.get("signatures") if isinstance(known.get("signatures"), dict) else {}
     return {}
 
@@ -236,8 +242,8 @@ def record_checks(cache_root, checks):
     recorded = load_record(cache_root)
     before = json.dumps(recorded, sort_keys=True)
     for entry, signatures_seen in checks:
-        if signatures_seen and entry.get("checksum"):
-            recorded[entry["cache_file"]] = {"checksum": entry["checksum"], "signatures": signatures_seen}
+        if signatures_seen:
+            recorded[entry["cache_file"]] = {"pin": pin(entry), "signatures": signatures_seen}
     if json.dumps(recorded, sort_keys=True) != before:
         data = json.dumps({"artifacts": recorded}, indent=1, sort_keys=True).encode() + b"\n"
         write_atomically(os.path.join(cache_root, RECORD), data, 0o644, prefix=".verified-")

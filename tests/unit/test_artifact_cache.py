@@ -328,6 +328,7 @@ def test_a_check_is_recorded_for_later_runs_by_checksum_and_a_changed_file_is_ch
     assert artifacts_to_verify(plan, install, str(cache), {}) == []  # a new run, nothing hashed
     assert len(artifacts_to_verify(plan, install, str(cache), {}, rehash=True)) == 1
     repinned = {**entry, "checksum": "sha256:" + "0" * 64}
+    assert artifact_cache.recorded_check(recorded, {**entry, "checksum_source": "mirror"}) == {}
     assert artifact_cache.recorded_check(recorded, repinned) == {}
     assert len(artifacts_to_verify({"artifacts": {entry["key"]: repinned}}, install, str(cache), {})) == 1
     unpacked = cache / entry["cache_dir"] / "files" / "etcd"
@@ -347,5 +348,10 @@ def test_recording_rewrites_the_record_only_when_it_changes(tmp_path, mirror):
     written = (cache / artifact_cache.RECORD).stat()
     artifact_cache.record_checks(str(cache), [(entry, first["verified"]), (entry, {})])
     assert (cache / artifact_cache.RECORD).stat().st_ino == written.st_ino  # not rewritten
-    artifact_cache.record_checks(str(cache), [({**entry, "checksum": ""}, first["verified"])])
-    assert (cache / artifact_cache.RECORD).stat().st_ino == written.st_ino  # nothing to trust without a pin
+    # A file an OpenPGP signature vouches for (no checksum) is recorded by that pin, distinct from a checksum's.
+    unpinned = {**entry, "checksum": None, "checksum_source": "openpgp"}
+    assert artifact_cache.recorded_check(artifact_cache.load_record(str(cache)), unpinned) == {}
+    artifact_cache.record_checks(str(cache), [(unpinned, first["verified"])])
+    recorded = artifact_cache.load_record(str(cache))
+    assert artifact_cache.recorded_check(recorded, unpinned) == first["verified"]
+    assert artifact_cache.recorded_check(recorded, entry) == {}  # its pin is no longer the one recorded
