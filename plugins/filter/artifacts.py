@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils import artifact_cache, artifacts
@@ -82,6 +84,7 @@ def artifacts_to_verify(plan, install, cache_dir, verified, rehash=False):
         raise AnsibleFilterError(
             "artifacts_to_verify: expects the artifacts plan, artifacts_install and this run's verified artifacts"
         )
+    cache_dir = os.path.expanduser(cache_dir)  # as the module's `path` option does
     recorded = {} if rehash else artifact_cache.load_record(cache_dir)
     wanted = []
     for key, entry in (plan.get("artifacts") or {}).items():

@@ -269,7 +269,7 @@ def ensure(entry, cache_root, opener, mirror="", timeout=60, check_mode=False, o
         result["downloaded"] = True
         result["replaced"] = present
         if check_mode:
-            return result
+            return dict(result, verified={})  # nothing checked: nothing to trust
         if present:
             os.unlink(archive_path)  # corrupt or stale: never leave a bad file in the cache
         download(entry, archive_path, opener, mirror, timeout)

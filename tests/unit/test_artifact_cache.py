@@ -164,6 +164,7 @@ def test_check_mode_changes_nothing(tmp_path, mirror):
     entry = entry_for(root, checksum)
     result = artifact_cache.ensure(entry, str(tmp_path / "cache"), urllib_opener, str(root), 60, check_mode=True)
     assert result["downloaded"] and not (tmp_path / "cache").exists()
+    assert result["verified"] == {}  # nothing checked, nothing for a later call (or the record) to trust
 
 
 @pytest.mark.parametrize("compression", ["gz", "bz2", "xz", ""])
@@ -355,3 +356,16 @@ def test_recording_rewrites_the_record_only_when_it_changes(tmp_path, mirror):
     recorded = artifact_cache.load_record(str(cache))
     assert artifact_cache.recorded_check(recorded, unpinned) == first["verified"]
     assert artifact_cache.recorded_check(recorded, entry) == {}  # its pin is no longer the one recorded
+
+
+def test_the_record_is_found_under_a_cache_dir_given_with_a_tilde(tmp_path, mirror, monkeypatch):
+    """artifacts_cache_dir's default is under ~: the filter reads the record the module wrote there."""
+    from ansible_collections.rktnetes.cluster.plugins.filter.artifacts import artifacts_to_verify
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    root, checksum = mirror
+    entry = entry_for(root, checksum)
+    first = artifact_cache.ensure(entry, str(tmp_path / "cache"), urllib_opener, str(root))
+    artifact_cache.record_checks(str(tmp_path / "cache"), [(entry, first["verified"])])
+    install = [{"artifact": "etcd", "files": ["etcd"], "dest": "/usr/local/bin"}]
+    assert artifacts_to_verify({"artifacts": {entry["key"]: entry}}, install, "~/cache", {}) == []
