@@ -140,8 +140,8 @@ options:
     description:
       - Kernel parameters (V(net.ipv4.ip_forward)) and the values to set now, through C(/proc/sys),
         after the files and links, where the running kernel's value differs (whitespace between
-        words is not a difference). A parameter the kernel lacks is an error before anything is
-        written.
+        words is not a difference; a boolean is 1 or 0). A parameter the kernel lacks, or a value
+        that is not one line of ASCII, is an error before anything is written.
     type: dict
     default: {}
   owner:
@@ -442,17 +442,20 @@ def wanted_entries(module, pending):
 
 
 def sysctls_to_set(module):
-    """The O(sysctls) whose running value differs; fails before anything is written for one the
-    kernel lacks or a value of several lines."""
-    names = []
+    """{name: value} of the O(sysctls) whose running value differs (a YAML boolean as 1 or 0, as
+    sysctl files write it); fails before anything is written for one the kernel lacks or a value
+    that is not one line of ASCII."""
+    wanted = {}
     for name, value in module.params["sysctls"].items():
-        if "\n" in str(value).strip():
-            module.fail_json(msg=f"host_files: sysctl {name}: a value is one line; nothing written")
+        value = ("1" if value else "0") if isinstance(value, bool) else str(value).strip()
+        if "\n" in value or not value.isascii():
+            module.fail_json(msg=f"host_files: sysctl {name}: a value is one line of ASCII; nothing written")
         try:
-            names += [name] if sysctl_differs(name, value) else []
+            if sysctl_differs(name, value):
+                wanted[name] = value
         except (ValueError, OSError) as error:
             module.fail_json(msg=f"host_files: sysctl {error}; nothing written")
-    return names
+    return wanted
 
 
 def main():
@@ -500,12 +503,12 @@ def main():
             if state and not module.check_mode:
                 replace_with_link(path, target)
             written += [path] if state else []
-        for done, name in enumerate(sysctls):
+        for done, (name, value) in enumerate(sysctls.items()):
             if not module.check_mode:
                 try:
-                    set_sysctl(name, module.params["sysctls"][name])
+                    set_sysctl(name, value)
                 except OSError as error:
-                    before = ", ".join(sysctls[:done]) or "none"
+                    before = ", ".join(list(sysctls)[:done]) or "none"
                     paths = ", ".join(written) or "none"
                     module.fail_json(
                         msg=f"host_files: sysctl {name}: {error}; set before it: {before}; written: {paths}"
@@ -525,7 +528,7 @@ def main():
         written=written,
         users_created=[user["name"] for user in users],
         groups_created=groups,
-        sysctls_set=sysctls,
+        sysctls_set=list(sysctls),
         start=started,
         diff=diff,
     )

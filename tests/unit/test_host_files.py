@@ -363,6 +363,14 @@ def test_kernel_parameters_as_wanted_change_nothing_and_a_missing_one_fails_firs
     missing = with_sysctls(tmp_path, {"net.ipv4.no_such_parameter": "1"})
     assert missing["failed"] and "no such kernel parameter" in missing["msg"] and "nothing written" in missing["msg"]
     assert not (tmp_path / "60-test.conf").exists()
+    for bad in ("Lin\u00fcx", "Linux\nmore"):
+        refused = with_sysctls(tmp_path, {"kernel.ostype": bad})
+        assert refused["failed"] and "one line of ASCII; nothing written" in refused["msg"]
+        assert not (tmp_path / "60-test.conf").exists()
+    # A YAML boolean is 1 or 0, as sysctl files say it: the running value, given as a boolean, is no change.
+    current = Path("/proc/sys/net/ipv4/tcp_timestamps").read_text().strip()
+    boolean = with_sysctls(tmp_path, {"net.ipv4.tcp_timestamps": current == "1"}, "--check")
+    assert boolean["sysctls_set"] == ([] if current in ("0", "1") else ["net.ipv4.tcp_timestamps"])
 
 
 def test_an_unnamed_owner_or_group_is_the_one_the_module_runs_as(monkeypatch):
