@@ -18,7 +18,7 @@ import tarfile
 import tempfile
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils.artifacts import digest_file, parse_checksum
-from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import write_atomically
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import read_state, write_state
 
 CHUNK = 1 << 20
 MANIFEST = ".manifest.json"
@@ -212,13 +212,8 @@ def still_verified(verified, entry, archive_path, files_dir, only):
 
 
 def load_record(cache_root):
-    """{cache_file: {"checksum", "signatures"}} of the checks earlier runs made; {} when unreadable."""
-    try:
-        with open(os.path.join(cache_root, RECORD), encoding="utf-8") as stream:
-            recorded = json.load(stream)["artifacts"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return recorded if isinstance(recorded, dict) else {}
+    """{cache_file: {"pin", "signatures"}} of the checks earlier runs made; {} when unreadable."""
+    return read_state(os.path.join(cache_root, RECORD), "artifacts")
 
 
 def pin(entry):
@@ -245,8 +240,7 @@ def record_checks(cache_root, checks):
         if signatures_seen:
             recorded[entry["cache_file"]] = {"pin": pin(entry), "signatures": signatures_seen}
     if json.dumps(recorded, sort_keys=True) != before:
-        data = json.dumps({"artifacts": recorded}, indent=1, sort_keys=True).encode() + b"\n"
-        write_atomically(os.path.join(cache_root, RECORD), data, 0o644, prefix=".verified-")
+        write_state(os.path.join(cache_root, RECORD), "artifacts", recorded, prefix=".verified-")
 
 
 def cache_paths(entry, cache_root):

@@ -1,10 +1,11 @@
 # Copyright: rktnetes.cluster contributors
 # Apache License 2.0 (see LICENSE)
 """Replace a file so that no reader ever sees half of it or a moment of the wrong mode; keep a
-directory private."""
+directory private; read and replace a module's JSON state file."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -59,3 +60,20 @@ def private_directory(path, check_mode=False, set_mode=True):
     if not check_mode:
         os.chmod(path, 0o700)
     return True
+
+
+def read_state(path, key):
+    """The object under `key` of the JSON state file `path`; {} when the file is missing,
+    unreadable or of another shape (everything it would have spared is then done again)."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            value = json.load(stream)[key]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def write_state(path, key, value, prefix):
+    """{key: value} as the JSON state file `path` (0644), replaced atomically."""
+    data = json.dumps({key: value}, indent=1, sort_keys=True).encode() + b"\n"
+    write_atomically(path, data, 0o644, prefix=prefix)

@@ -108,13 +108,16 @@ directories:
 """
 
 import hashlib
-import json
 import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.rktnetes.cluster.plugins.module_utils.artifact_cache import stat_signature
-from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import copy_atomically, write_atomically
+from ansible_collections.rktnetes.cluster.plugins.module_utils.atomic_file import (
+    copy_atomically,
+    read_state,
+    write_state,
+)
 from ansible_collections.rktnetes.cluster.plugins.module_utils.host_files import owner_ids
 
 FILE_SPEC = {
@@ -140,13 +143,7 @@ class Known:
 
     def __init__(self, path, rehash):
         self.path, self.rehash, self.changed = path, rehash, False
-        try:
-            with open(path, encoding="utf-8") as stream:
-                self.files = json.load(stream)["files"]
-        except (OSError, ValueError, KeyError, TypeError):
-            self.files = {}  # missing or unreadable: every file is hashed, and the file written anew
-        if not isinstance(self.files, dict):
-            self.files = {}
+        self.files = read_state(path, "files")  # missing or unreadable: every file is hashed, the file written anew
 
     def content_is(self, path, sha256):
         """Whether `path` holds `sha256`: by its stat when that is as recorded, else by hashing."""
@@ -167,8 +164,7 @@ class Known:
     def save(self):
         if self.changed:
             os.makedirs(os.path.dirname(self.path), mode=0o755, exist_ok=True)
-            data = json.dumps({"files": self.files}, indent=1, sort_keys=True).encode() + b"\n"
-            write_atomically(self.path, data, 0o644, prefix=".artifact-state-")
+            write_state(self.path, "files", self.files, prefix=".artifact-state-")
 
 
 def state_of(known, path, sha256, mode, uid, gid):
