@@ -49,8 +49,9 @@ def _run(command, data=None, home=None):
 
 
 def key_info(data):
-    """Every key in `data` (armored or binary): fingerprint, secret, user_ids, expires, revoked and
-    the public-key algorithm number (RFC 4880 / RFC 9580: 1 RSA, 17 DSA, 19 ECDSA, 22 EdDSA)."""
+    """Every key in `data` (armored or binary): fingerprint, secret, user_ids, expires, revoked, the
+    public-key algorithm number (RFC 4880 / RFC 9580: 1 RSA, 17 DSA, 19 ECDSA, 22 EdDSA) and the
+    subkeys' fingerprints and expiry."""
     result = _run([tool("gpg"), "--batch", "--with-colons", "--fixed-list-mode", "--show-keys"], data)
     keys = []
     for line in result.stdout.decode("utf-8", "replace").splitlines():
@@ -65,8 +66,14 @@ def key_info(data):
                     "expired": fields[1] == "e",
                     "expires": int(fields[6]) if fields[6].isdigit() else None,
                     "user_ids": [],
+                    "subkeys": [],
                 }
             )
+        elif fields[0] in ("sub", "ssb") and keys:
+            expires = int(fields[6]) if fields[6].isdigit() else None
+            keys[-1]["subkeys"].append({"fingerprint": None, "expires": expires})
+        elif fields[0] == "fpr" and keys and keys[-1]["subkeys"] and keys[-1]["subkeys"][-1]["fingerprint"] is None:
+            keys[-1]["subkeys"][-1]["fingerprint"] = fields[9].lower()
         elif fields[0] == "fpr" and keys and keys[-1]["fingerprint"] is None:
             keys[-1]["fingerprint"] = fields[9].lower()
         elif fields[0] == "uid" and keys:
@@ -126,7 +133,16 @@ def parse_status(status, stderr="", accept_expired_keys=False):
         "fingerprint": valid[1].lower(),
         "primary_fingerprint": (valid[10] if len(valid) > 10 else valid[1]).lower(),
         "user_id": " ".join(good[2:]),
+        "signature_expires": _expiry(valid[4] if len(valid) > 4 else ""),
     }
+
+
+def _expiry(field):
+    """VALIDSIG's expire-timestamp: None for never (0), seconds since the epoch, or "unknown" (an
+    ISO 8601 time or a missing field)."""
+    if field == "0":
+        return None
+    return int(field) if field.isdigit() else "unknown"
 
 
 def _last_words(stderr):

@@ -86,7 +86,27 @@ def _check_signature(path, signature, trust_roots, accept_expired_keys):
         raise Rejected(f"{path}: {exc}") from None
     _check_rsa_length(signature, sig, signer, candidates.values())
     signer["issuer"] = sig.issuer
+    signer["valid_until"] = _valid_until(signer, candidates.get(signer["primary_fingerprint"]), accept_expired_keys)
     return signer
+
+
+def _valid_until(signer, entity, accept_expired_keys):
+    """Until when this verdict holds with no file changed: the signature's expiry and, when expired
+    keys are refused, the signing key's and its primary key's. None for ever, 0 when unknown."""
+    times = [signer["signature_expires"]]
+    if not accept_expired_keys:
+        if entity is None:
+            return 0
+        try:
+            primary = openpgp.key_info(entity.packets)[0]
+        except openpgp.GpgError:
+            return 0
+        times.append(primary["expires"])
+        times += [sub["expires"] for sub in primary["subkeys"] if sub["fingerprint"] == signer["fingerprint"]]
+    if "unknown" in times:
+        return 0
+    known = [moment for moment in times if moment is not None]
+    return min(known) if known else None
 
 
 def _check_rsa_length(signature, sig, signer, entities):
@@ -189,7 +209,9 @@ def _result(path, image, found, signer):
     }
     if signer is None:
         result["warnings"].append(f"insecure_options: image: the signature of {path} was not checked")
+        result["valid_until"] = 0
         return result
+    result["valid_until"] = signer["valid_until"]
     result["signer"] = {"fingerprint": signer["primary_fingerprint"], "user_id": signer["user_id"]}
     result["trusted_by"] = found["trust"]["trusted_by"]
     return result

@@ -36,7 +36,8 @@ description:
     reported. Refuses, as rkt built with Go 1.15 or later does, an RSA signature a byte shorter
     than its key (about one in 256 that gpg makes, which gpgv accepts), and a key file whose
     self-signature, subkey binding or revocation is one.
-  - Fails on any rejection, with a message that names the problem. Only reads.
+  - Fails on any rejection, with a message that names the problem. Only reads, except for
+    O(record).
   - Needs C(gpgv) on the managed host (Debian's C(gpgv) package), and says so when it is missing.
 author:
   - rktnetes.cluster maintainers (@rktnetes)
@@ -64,6 +65,18 @@ options:
         expired after the release.
     type: bool
     default: false
+  record:
+    description:
+      - A file on the managed host that keeps this verification's verdict, so that a later run
+        whose inputs have not changed returns it without reading the image again.
+      - It is used only for the same options, the same verifying code, before the signature or
+        (unless O(accept_expired_keys)) the signing key expires, and while the image, its
+        signature and every entry of the trust stores (links and their targets too) keep their
+        inode, size, mtime and ctime. Any write changes a file's ctime, which no program can set
+        back. Delete the file to make the next run verify in full.
+      - Written (atomically, 0644) after a full verification, not in check mode; a verification
+        that skipped the signature is not recorded. Unset, nothing is recorded.
+    type: path
   insecure_options:
     description:
       - As rkt's C(--insecure-options). V(image) (or V(all)) skips the signature check only,
@@ -135,11 +148,48 @@ compression:
   description: V(gzip), V(bzip2), V(xz) or V(none).
   returned: success
   type: str
+from_record:
+  description: Whether the verdict came from O(record) (nothing the verification reads has changed).
+  returned: success
+  type: bool
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.rktnetes.cluster.plugins.module_utils import verify_record
 from ansible_collections.rktnetes.cluster.plugins.module_utils.image_trust import VERIFY_ARGUMENT_SPEC, Rejected, verify
+
+VERIFY_OPTIONS = ("path", "signature", "trust_roots", "expected_name", "expected_labels", "accept_expired_keys")
+
+
+def verified(params, check_mode):
+    """verify(), or the verdict params["record"] keeps when nothing it read has changed."""
+    record = params["record"]
+    request = {**{name: params[name] for name in VERIFY_OPTIONS}, "code": verify_record.code_digest()}
+    use_record = bool(record and not params["insecure_options"] and request["code"])
+    if use_record:
+        signature = params["signature"] or f"{params['path']}.asc"
+        seen = verify_record.inputs(params["path"], signature, params["trust_roots"])
+        recalled = verify_record.recall(record, request, seen)
+        if recalled is not None:
+            return {**recalled, "warnings": [], "from_record": True}
+    result = verify(
+        params["path"],
+        params["signature"],
+        params["trust_roots"],
+        params["expected_name"],
+        params["expected_labels"],
+        params["insecure_options"],
+        params["accept_expired_keys"],
+    )
+    valid_until = result.pop("valid_until")
+    if use_record and valid_until != 0 and not check_mode:
+        try:
+            verdict = {name: value for name, value in result.items() if name != "warnings"}
+            verify_record.remember(record, request, seen, valid_until, verdict)
+        except OSError as exc:
+            result["warnings"].append(f"record: {record} not written ({exc.strerror}); the next run verifies in full")
+    return {**result, "from_record": False}
 
 
 def main():
@@ -150,20 +200,13 @@ def main():
             **VERIFY_ARGUMENT_SPEC,
             "insecure_options": {"type": "list", "elements": "str", "default": [], "choices": ["image", "all"]},
             "accept_expired_keys": {"type": "bool", "default": False},
+            "record": {"type": "path"},
         },
         supports_check_mode=True,
     )
     params = module.params
     try:
-        result = verify(
-            params["path"],
-            params["signature"],
-            params["trust_roots"],
-            params["expected_name"],
-            params["expected_labels"],
-            params["insecure_options"],
-            params["accept_expired_keys"],
-        )
+        result = verified(params, module.check_mode)
     except Rejected as exc:
         module.fail_json(msg=f"image rejected: {exc}")
     except Exception as exc:  # a last resort: no input may end in a traceback

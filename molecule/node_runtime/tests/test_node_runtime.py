@@ -187,6 +187,10 @@ def test_rkt_runs_with_the_verified_stage1_configured(host):
     assert host.run("rkt version").stdout.startswith("rkt Version: 1.30.0")
     stage1 = json.loads(host.file("/etc/rkt/stage1.d/host.json").content_string)
     assert stage1["name"] == "coreos.com/rkt/stage1-host" and stage1["version"] == "1.30.0"
+    # The verdict the next run returns while nothing the verification reads changes.
+    record = json.loads(host.file("/var/lib/rktnetes/stage1-verified.json").content_string)["image_verification"]
+    assert record["result"]["name"] == stage1["name"] and record["result"]["image_id"].startswith("sha512-")
+    assert record["request"]["path"] == "/usr/lib/rkt/stage1-images/stage1-host.aci"
     assert host.file("/etc/rkt/paths.d/paths.json").exists
     for group in ("rkt", "rkt-admin"):
         assert host.group(group).exists
