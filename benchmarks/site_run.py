@@ -62,6 +62,7 @@ TARGETS_S = {"cold": 90, "again": 20}
 GROWTH_TARGET = {"cold": 1.3, "again": 1.3, "scale": 1.2}
 RUN_LABELS = {"cold": "cold site.yml", "again": "second site.yml", "scale": "scale.yml (add a node)"}
 SLOWEST = 10
+MODULE_RUN_S = 0.2  # a banner this long ran a module on a host; the controller's own tasks take less
 
 PLAYBOOK_BIN = Path(sys.executable).with_name("ansible-playbook")
 ANSIBLE_PLAYBOOK = str(PLAYBOOK_BIN) if PLAYBOOK_BIN.exists() else "ansible-playbook"
@@ -334,9 +335,35 @@ def after_recap(text):
     return text.split("PLAY RECAP", 1)[-1].splitlines()
 
 
+def task_times(text):
+    """[(seconds, task)] of every task banner (profile_tasks, all of them, after the recap)."""
+    return [(float(m["seconds"]), m["task"]) for m in map(PROFILE_LINE.match, after_recap(text)) if m]
+
+
 def slowest_tasks(text, count=SLOWEST):
-    rows = [(float(m["seconds"]), m["task"]) for m in map(PROFILE_LINE.match, after_recap(text)) if m]
-    return sorted(rows, reverse=True)[:count]
+    return sorted(task_times(text), reverse=True)[:count]
+
+
+def time_shares(text):
+    """Where a run's task time goes: {kind: [banners, seconds]} for the banners that ran modules
+    on hosts (MODULE_RUN_S or longer) and the controller's short ones by kind, and
+    {role: [banners, seconds]}."""
+    kinds, roles = {}, {}
+    for seconds, task in task_times(text):
+        role, _sep, name = task.rpartition(" : ")
+        if seconds >= MODULE_RUN_S:
+            kind = "module runs on the hosts (banners of 0.2 s or more)"
+        elif name.startswith("Validating arguments against arg spec"):
+            kind = "argument validation (Ansible's, one per role entry)"
+        elif not role:
+            kind = "the playbooks' own tasks (include_role, set_fact, ...)"
+        else:
+            kind = "the roles' controller-side tasks (set_fact, assert, skipped, ...)"
+        for table, key in ((kinds, kind), (roles, role.split(".")[-1] or "(the playbooks' own tasks)")):
+            table.setdefault(key, [0, 0.0])
+            table[key][0] += 1
+            table[key][1] += seconds
+    return kinds, roles
 
 
 def recap(text):
@@ -392,6 +419,7 @@ def site_runs(nodes_count, env, result):
         log = LAB_DIR / "logs" / f"{nodes_count}-nodes-{run}.log"
         elapsed, text, result["cpu"][run] = timed_playbook(playbook("site.yml", HOSTS_FILE, VARS_FILE), env, log)
         result["times"][run], result["slowest"][run], result["recap"][run] = elapsed, slowest_tasks(text), recap(text)
+        result["shares"][run] = time_shares(text)
         result["logs"][run] = log
     result["not_idempotent"] = {h: c["changed"] for h, c in result["recap"]["again"].items() if c["changed"]}
 
@@ -418,7 +446,7 @@ def measure(nodes_count, add_node, env, setup_log):
     env = {**env, "ANSIBLE_SSH_CONTROL_PATH_DIR": str(LAB_DIR / "ssh" / f"{nodes_count}-nodes")}
     bring_up(nodes, new_node, env, setup_log)
     write_inventory(nodes)
-    result = {"title": title, "times": {}, "cpu": {}, "slowest": {}, "recap": {}, "logs": {}}
+    result = {"title": title, "times": {}, "cpu": {}, "slowest": {}, "recap": {}, "logs": {}, "shares": {}}
     site_runs(nodes_count, env, result)
     if new_node:
         scale_run(nodes_count, nodes, new_node, env, result)
@@ -433,6 +461,17 @@ def versus_previous(nodes_count, run, seconds):
     if nodes_count == PREVIOUS_NODES and run in PREVIOUS:
         parts.append(f"{seconds / PREVIOUS[run]:.2f}x the previous {PREVIOUS[run]} s")
     return f"  ({'; '.join(parts)})" if parts else ""
+
+
+def report_shares(shares):
+    kinds, roles = shares
+    total = sum(seconds for _count, seconds in kinds.values())
+    print(f"  where the second site.yml's {total:.1f} s of task time goes (profile_tasks, banner to banner):")
+    for kind, (count, seconds) in sorted(kinds.items(), key=lambda item: -item[1][1]):
+        print(f"    {seconds:6.2f} s  {count:3d} banners  {kind}")
+    print("    by role:")
+    for role, (count, seconds) in sorted(roles.items(), key=lambda item: -item[1][1]):
+        print(f"    {seconds:6.2f} s  {count:3d} banners  {role}")
 
 
 def report(nodes_count, result):
@@ -460,6 +499,7 @@ def report(nodes_count, result):
         print(f"  the {SLOWEST} slowest tasks, {RUN_LABELS[run]}:")
         for seconds, task in rows:
             print(f"    {seconds:8.2f} s  {task}")
+    report_shares(result["shares"]["again"])
     print("  tasks per host (PLAY RECAP; ran = ok + failed, as Ansible's ok already counts the changed ones):")
     print(f"    {'host':<12} {'cold: ran':>10} {'changed':>8} {'skipped':>8}   {'second: ran':>11} {'changed':>8}")
     cold, again = result["recap"]["cold"], result["recap"]["again"]
