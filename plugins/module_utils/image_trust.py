@@ -68,7 +68,7 @@ def _issuer(sig):
     return f"key ID {sig.issuer}{fingerprint}"
 
 
-def _check_signature(path, signature, trust_roots, accept_expired_keys):
+def _check_signature(path, signature, trust_roots, accept_expired_keys, validity):
     """Steps 2 and 3: the signer, before the image is decompressed."""
     sig, packet = _read_signature(signature)
     _paths, by_id, unreadable = rkt_keystore.every_key(trust_roots)
@@ -86,7 +86,8 @@ def _check_signature(path, signature, trust_roots, accept_expired_keys):
         raise Rejected(f"{path}: {exc}") from None
     _check_rsa_length(signature, sig, signer, candidates.values())
     signer["issuer"] = sig.issuer
-    signer["valid_until"] = _valid_until(signer, candidates.get(signer["primary_fingerprint"]), accept_expired_keys)
+    if validity:
+        signer["valid_until"] = _valid_until(signer, candidates.get(signer["primary_fingerprint"]), accept_expired_keys)
     return signer
 
 
@@ -167,14 +168,16 @@ def verify(
     expected_labels=None,
     insecure_options=(),
     accept_expired_keys=False,
+    validity=False,
 ):
-    """The verified image's facts, or Rejected. Reads only."""
+    """The verified image's facts, or Rejected. Reads only. With `validity`, also valid_until: until
+    when the verdict holds with no file changed (None for ever, 0 unknown)."""
     signature = signature or f"{path}.asc"
     skip_signature = "image" in insecure_options or "all" in insecure_options
     trust_roots = list(trust_roots)
     _check_files(path, signature, skip_signature)
     _image_type(path)
-    signer = None if skip_signature else _check_signature(path, signature, trust_roots, accept_expired_keys)
+    signer = None if skip_signature else _check_signature(path, signature, trust_roots, accept_expired_keys, validity)
     found = {}
 
     def on_manifest(manifest):
@@ -211,7 +214,7 @@ def _result(path, image, found, signer):
         result["warnings"].append(f"insecure_options: image: the signature of {path} was not checked")
         result["valid_until"] = 0
         return result
-    result["valid_until"] = signer["valid_until"]
+    result["valid_until"] = signer.get("valid_until", 0)
     result["signer"] = {"fingerprint": signer["primary_fingerprint"], "user_id": signer["user_id"]}
     result["trusted_by"] = found["trust"]["trusted_by"]
     return result

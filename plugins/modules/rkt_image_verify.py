@@ -69,13 +69,18 @@ options:
     description:
       - A file on the managed host that keeps this verification's verdict, so that a later run
         whose inputs have not changed returns it without reading the image again.
-      - It is used only for the same options, the same verifying code, before the signature or
-        (unless O(accept_expired_keys)) the signing key expires, and while the image, its
-        signature and every entry of the trust stores (links and their targets too) keep their
+      - It is used only for the same options and the same verifying code (this module's and the
+        collection's sources), while the clock is between the verification and the earliest
+        expiry (the signature's and, unless O(accept_expired_keys), the signing key's and its
+        primary key's), and while the image, its signature, every entry of the trust stores
+        (links and their targets too) and the C(gpgv) and C(gpg) found on PATH keep their device,
         inode, size, mtime and ctime. Any write changes a file's ctime, which no program can set
         back. Delete the file to make the next run verify in full.
-      - Written (atomically, 0644) after a full verification, not in check mode; a verification
-        that skipped the signature is not recorded. Unset, nothing is recorded.
+      - Written (atomically, 0644) after a full verification, not in check mode; not when the
+        signature was skipped, nor when an input changed a moment before (within a timestamp
+        tick; the next run records it). A record that cannot be written is a warning.
+        Unset, nothing is recorded.
+      - Only root should be able to write it, as for the image.
     type: path
   insecure_options:
     description:
@@ -154,6 +159,9 @@ from_record:
   type: bool
 """
 
+import sys
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils import verify_record
@@ -165,13 +173,15 @@ VERIFY_OPTIONS = ("path", "signature", "trust_roots", "expected_name", "expected
 def verified(params, check_mode):
     """verify(), or the verdict params["record"] keeps when nothing it read has changed."""
     record = params["record"]
-    request = {**{name: params[name] for name in VERIFY_OPTIONS}, "code": verify_record.code_digest()}
-    use_record = bool(record and not params["insecure_options"] and request["code"])
+    code = verify_record.code_digest(sys.modules[__name__])
+    request = {**{name: params[name] for name in VERIFY_OPTIONS}, "code": code}
+    use_record = bool(record and not params["insecure_options"])
     if use_record:
+        taken_at = time.time()
         signature = params["signature"] or f"{params['path']}.asc"
         seen = verify_record.inputs(params["path"], signature, params["trust_roots"])
-        recalled = verify_record.recall(record, request, seen)
-        if recalled is not None:
+        recalled = request["code"] and verify_record.recall(record, request, seen)
+        if recalled:
             return {**recalled, "warnings": [], "from_record": True}
     result = verify(
         params["path"],
@@ -181,15 +191,30 @@ def verified(params, check_mode):
         params["expected_labels"],
         params["insecure_options"],
         params["accept_expired_keys"],
+        validity=use_record,
     )
     valid_until = result.pop("valid_until")
-    if use_record and valid_until != 0 and not check_mode:
-        try:
-            verdict = {name: value for name, value in result.items() if name != "warnings"}
-            verify_record.remember(record, request, seen, valid_until, verdict)
-        except OSError as exc:
-            result["warnings"].append(f"record: {record} not written ({exc.strerror}); the next run verifies in full")
+    if use_record and not check_mode:
+        result["warnings"] += _remember(record, request, seen, taken_at, valid_until, result)
     return {**result, "from_record": False}
+
+
+def _remember(record, request, seen, taken_at, valid_until, result):
+    """Records the verdict; the warnings when it cannot be recorded (the next run verifies in full)."""
+    reason = None
+    if not request["code"]:
+        reason = "the module's source cannot be read"
+    elif valid_until == 0:
+        reason = "the signature's or signing key's expiry is unknown"
+    elif verify_record.racy(seen, taken_at):
+        return []  # written a moment ago (a new install): the next run records it, and says nothing
+    else:
+        verdict = {name: value for name, value in result.items() if name != "warnings"}
+        try:
+            verify_record.remember(record, request, seen, taken_at, valid_until, verdict)
+        except (OSError, TypeError, ValueError) as exc:
+            reason = f"{getattr(exc, 'strerror', None) or exc}"
+    return [f"record: {record} not written ({reason}); the next run verifies in full"] if reason else []
 
 
 def main():

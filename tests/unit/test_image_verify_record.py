@@ -31,15 +31,23 @@ def world(tmp_path, monkeypatch):
     return {"dir": tmp_path / "images", "local": tmp_path / "etc", "system": tmp_path / "usr", "tmp": tmp_path}
 
 
+@pytest.fixture(autouse=True)
+def inputs_written_long_ago(monkeypatch):
+    """The tests write their files a moment before verifying: not racy here, except where a test
+    says so (test_inputs_written_a_moment_before_are_not_recorded)."""
+    monkeypatch.setattr(verify_record, "RACY_S", 0.0)
+    monkeypatch.setattr(verify_record, "RACY_COARSE_S", 0.0)
+
+
 @pytest.fixture
 def full_runs(monkeypatch):
     """Counts the full verifications."""
     runs = []
     real = image_trust.verify
 
-    def counting(*args):
+    def counting(*args, **kwargs):
         runs.append(args[0])
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(rkt_image_verify, "verify", counting)
     return runs
@@ -130,11 +138,11 @@ def test_other_options_or_other_verifying_code_verify_again(keys, world, full_ru
     trust(keys, world, "signer")
     path, _sig = signed_image(keys, world)
     verified(world, path)
-    digest = verify_record.code_digest()
+    digest = verify_record.code_digest(rkt_image_verify)
     assert len(digest) == 64
-    monkeypatch.setattr(verify_record, "code_digest", lambda: "0" * 64)
+    monkeypatch.setattr(verify_record, "code_digest", lambda _own=None: "0" * 64)
     assert not verified(world, path)["from_record"]
-    monkeypatch.setattr(verify_record, "code_digest", lambda: digest)
+    monkeypatch.setattr(verify_record, "code_digest", lambda _own=None: digest)
     with pytest.raises(image_trust.Rejected, match="label version"):
         verified(world, path, expected_labels={"version": "9.9.9"})
     assert not verified(world, path, accept_expired_keys=True)["from_record"]
@@ -156,13 +164,113 @@ def test_the_verdict_lasts_until_the_signing_key_expires_unless_expired_keys_are
     assert verified(world, path, accept_expired_keys=True)["from_record"]
 
 
-def test_check_mode_and_an_unchecked_signature_record_nothing(keys, world):
+def test_check_mode_and_an_unchecked_signature_record_nothing(keys, world, full_runs):
     trust(keys, world, "signer")
     path, _sig = signed_image(keys, world)
-    assert not verified(world, path, check_mode=True)["from_record"]
-    assert not verified(world, path, insecure_options=["image"])["from_record"]
+    verified(world, path, check_mode=True)
+    verified(world, path, insecure_options=["image"])
     assert not (world["tmp"] / "state").exists()
+    verified(world, path)
+    assert verified(world, path, check_mode=True)["from_record"]  # reading the record is fine
+    assert not verified(world, path, insecure_options=["image"])["from_record"]
     assert not verified(world, path, record=None)["from_record"]
+    assert len(full_runs) == 5
+
+
+def test_inputs_written_a_moment_before_are_not_recorded(keys, world, monkeypatch):
+    monkeypatch.undo()
+    monkeypatch.setenv("HOME", str(world["tmp"] / "home"))
+    trust(keys, world, "signer")
+    path, _sig = signed_image(keys, world)
+    result = verified(world, path)
+    assert not (world["tmp"] / "state").exists() and result["warnings"] == []
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + verify_record.RACY_S)
+    verified(world, path)
+    assert (world["tmp"] / "state" / "verified.json").exists()
+
+
+def test_a_clock_set_back_before_the_verification_verifies_again(keys, world, full_runs, monkeypatch):
+    trust(keys, world, "signer")
+    path, _sig = signed_image(keys, world)
+    verified(world, path)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 3600)
+    assert not verified(world, path)["from_record"]
+    assert len(full_runs) == 2
+
+
+def test_a_key_file_changed_behind_its_link_verifies_again(keys, world, full_runs):
+    trust(keys, world, "signer")
+    key_file = world["local"] / "prefix.d/example.com" / keys.fingerprints["signer"]
+    target = world["tmp"] / "key.asc"
+    key_file.rename(target)
+    key_file.symlink_to(target)
+    path, _sig = signed_image(keys, world)
+    verified(world, path)
+    target.write_bytes(b"")  # an empty file masks the key
+    with pytest.raises(image_trust.Rejected):
+        verified(world, path)
+    assert len(full_runs) == 2
+
+
+def test_a_missing_gpgv_is_not_hidden_by_the_record(keys, world, monkeypatch):
+    trust(keys, world, "signer")
+    path, _sig = signed_image(keys, world)
+    verified(world, path)
+    monkeypatch.setenv("PATH", str(world["tmp"]))
+    with pytest.raises(image_trust.Rejected, match="gpgv is not installed"):
+        verified(world, path)
+
+
+def full_length_retry(keys, fingerprint, make):
+    """make() until what it returns (a key or signature) has only full-length RSA signatures."""
+    for _attempt in range(5):
+        data = make()
+        if keys.full_length(fingerprint, data):
+            return data
+        time.sleep(1.1)
+    raise AssertionError("gpg kept making short signatures")
+
+
+def test_the_verdict_lasts_until_a_signing_subkey_expires(keys, world):
+    primary = keys.make("subkeyed")
+    subkey = keys.add_subkey("subkeyed")
+    full_length_retry(keys, subkey, lambda: keys.gpg("--quick-set-expire", primary.upper(), "1d", subkey.upper()))
+    trust(keys, world, "subkeyed")
+    path, _sig = signed_image(keys, world, signer="subkeyed")
+    assert verified(world, path)["signer"]["fingerprint"] == primary
+    record = json.loads((world["tmp"] / "state" / "verified.json").read_text())["image_verification"]
+    assert time.time() < record["valid_until"] <= time.time() + 86400 + 60
+
+
+def test_the_verdict_lasts_until_the_signature_expires(keys, world):
+    trust(keys, world, "signer")
+    world["dir"].mkdir()
+    path = world["dir"] / "app.aci"
+    signed_image(keys, world)[0].rename(path)
+    fingerprint = keys.fingerprints["signer"]
+    out = world["dir"] / "app.aci.asc"
+
+    def sign():
+        out.unlink(missing_ok=True)
+        keys.gpg(
+            "--armor",
+            "--default-sig-expire",
+            "3d",
+            "--detach-sign",
+            "--local-user",
+            fingerprint,
+            "--output",
+            str(out),
+            str(path),
+        )
+        return out.read_bytes()
+
+    full_length_retry(keys, fingerprint, sign)
+    verified(world, path, accept_expired_keys=True)
+    record = json.loads((world["tmp"] / "state" / "verified.json").read_text())["image_verification"]
+    assert time.time() + 2 * 86400 < record["valid_until"] <= time.time() + 3 * 86400 + 60
 
 
 def test_a_record_that_cannot_be_written_is_a_warning_and_a_bad_one_is_ignored(keys, world, full_runs):
