@@ -173,10 +173,11 @@ VERIFY_OPTIONS = ("path", "signature", "trust_roots", "expected_name", "expected
 def verified(params, check_mode):
     """verify(), or the verdict params["record"] keeps when nothing it read has changed."""
     record = params["record"]
-    code = verify_record.code_digest(sys.modules[__name__])
-    request = {**{name: params[name] for name in VERIFY_OPTIONS}, "code": code}
     use_record = bool(record and not params["insecure_options"])
+    request = seen = taken_at = None  # read only when use_record: the code digest reads every source
     if use_record:
+        code = verify_record.code_digest(sys.modules[__name__])
+        request = {**{name: params[name] for name in VERIFY_OPTIONS}, "code": code}
         taken_at = time.time()
         signature = params["signature"] or f"{params['path']}.asc"
         seen = verify_record.inputs(params["path"], signature, params["trust_roots"])

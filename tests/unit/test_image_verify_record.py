@@ -177,6 +177,21 @@ def test_check_mode_and_an_unchecked_signature_record_nothing(keys, world, full_
     assert len(full_runs) == 5
 
 
+def test_without_a_record_no_source_or_input_is_read(keys, world, monkeypatch):
+    trust(keys, world, "signer")
+    path, _sig = signed_image(keys, world)
+
+    def must_not_run(*_args):
+        raise AssertionError("read although no record is kept")
+
+    monkeypatch.setattr(verify_record, "code_digest", must_not_run)
+    monkeypatch.setattr(verify_record, "inputs", must_not_run)
+    assert verified(world, path, record=None)["signer"]["fingerprint"] == keys.fingerprints["signer"]
+    assert verified(world, path, insecure_options=["image"])["from_record"] is False
+    with pytest.raises(AssertionError, match="no record"):
+        verified(world, path)
+
+
 def test_inputs_written_a_moment_before_are_not_recorded(keys, world, monkeypatch):
     monkeypatch.undo()
     monkeypatch.setenv("HOME", str(world["tmp"] / "home"))
