@@ -8,7 +8,10 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils import artifact_cache, artifacts
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+
+artifact_cache = lazy_module_utils("artifact_cache")
+artifacts = lazy_module_utils("artifacts")
 
 
 def artifact_plan(

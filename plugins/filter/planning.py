@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils import addressing, host_probe, preflight_checks
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+
+addressing = lazy_module_utils("addressing")
+host_probe = lazy_module_utils("host_probe")
+preflight_checks = lazy_module_utils("preflight_checks")
 
 
 def _planned(function):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.module_utils import upgrade_path
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+
+upgrade_path = lazy_module_utils("upgrade_path")
 
 
 def _wanted(versions):
