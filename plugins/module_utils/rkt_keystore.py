@@ -33,7 +33,7 @@ import re
 import stat
 
 from ansible_collections.rktnetes.cluster.plugins.module_utils import openpgp
-from ansible_collections.rktnetes.cluster.plugins.module_utils.aci import is_ac_identifier
+from ansible_collections.rktnetes.cluster.plugins.module_utils.appc_types import is_ac_identifier
 
 FINGERPRINT = re.compile(r"^[0-9a-f]{40}\Z")
 DEFAULT_ROOTS = ("/etc/rkt/trustedkeys", "/usr/lib/rkt/trustedkeys")
