@@ -6,7 +6,9 @@ when it is up to date) with 1 etcd + control-plane host and N nodes, sets up wha
 molecule/cluster set up (the lab mirror with the self-built Kubernetes and rkt of
 RKTNETES_ARTIFACTS_DIR, a stage1 signed by a key of this run, the image registry and the upstream
 DNS server on the bridge), then times `ansible-playbook playbooks/site.yml` from empty hosts and
-with an empty controller cache (cold), and again (which must change nothing). With --add-node it
+with an empty controller cache (cold), and again (which must change nothing), and once more when
+the machine has gone quiet (the cluster settled, as an operator's drift check meets it; this run
+must change nothing too). With --add-node it
 then adds one more node with playbooks/scale.yml and lists the tasks that changed something on the
 hosts that were already there. It prints the wall times, the 10 slowest tasks of each run
 (ansible.posix.profile_tasks), the tasks per host (PLAY RECAP), the ratios to the figures of
@@ -58,9 +60,18 @@ VERIFY_IMAGE = f"docker://{BRIDGE_IP}:{REGISTRY_PORT}/rktnetes/busybox:verify"  
 # docs/performance.md, "The whole cluster: site.yml (issue 8)": 1 control plane + 2 nodes
 PREVIOUS = {"cold": 167.3, "again": 107.2}
 PREVIOUS_NODES = 2
-TARGETS_S = {"cold": 90, "again": 20}
-GROWTH_TARGET = {"cold": 1.3, "again": 1.3, "scale": 1.2}
-RUN_LABELS = {"cold": "cold site.yml", "again": "second site.yml", "scale": "scale.yml (add a node)"}
+TARGETS_S = {"cold": 90, "again": 20, "settled": 20}
+GROWTH_TARGET = {"cold": 1.3, "again": 1.3, "settled": 1.3, "scale": 1.2}
+RUN_LABELS = {
+    "cold": "cold site.yml",
+    "again": "second site.yml",
+    "settled": "third site.yml (cluster settled)",
+    "scale": "scale.yml (add a node)",
+}
+UNCHANGED_RUNS = ("again", "settled")  # runs that must change nothing
+# Right after the cold run the new cluster is still busy (CoreDNS rolling out, controllers syncing):
+# the settled run waits until the machine's CPU is this quiet over QUIET_WINDOW_S, at most QUIET_WAIT_S.
+QUIET_SHARE, QUIET_WINDOW_S, QUIET_WAIT_S = 0.25, 5, 120
 SLOWEST = 10
 MODULE_RUN_S = 0.2  # a banner this long ran a module on a host; the controller's own tasks take less
 
@@ -413,15 +424,38 @@ def write_inventory(nodes, new_node=None):
     )
 
 
+def wait_quiet():
+    """Waits until the machine's CPU was busy less than QUIET_SHARE over the last QUIET_WINDOW_S
+    (at most QUIET_WAIT_S); says how long that took and how busy the last window was."""
+    start, samples = time.monotonic(), [machine_cpu()]
+    while True:
+        time.sleep(1)
+        samples = [*samples[-QUIET_WINDOW_S:], machine_cpu()]
+        (busy_then, total_then), (busy_now, total_now) = samples[0], samples[-1]
+        share = (busy_now - busy_then) / max(total_now - total_then, 1)
+        waited = time.monotonic() - start
+        if (len(samples) > QUIET_WINDOW_S and share < QUIET_SHARE) or waited >= QUIET_WAIT_S:
+            print(f"  waited {waited:.0f} s for the cluster to settle (CPU {share:.0%} busy over {QUIET_WINDOW_S} s)")
+            return
+
+
 def site_runs(nodes_count, env, result):
-    """site.yml from empty hosts, then again: the second must change nothing."""
-    for run in ("cold", "again"):
+    """site.yml from empty hosts, then again, then again once the cluster settled: the last two
+    must change nothing."""
+    for run in ("cold", "again", "settled"):
+        if run == "settled":
+            wait_quiet()
         log = LAB_DIR / "logs" / f"{nodes_count}-nodes-{run}.log"
         elapsed, text, result["cpu"][run] = timed_playbook(playbook("site.yml", HOSTS_FILE, VARS_FILE), env, log)
         result["times"][run], result["slowest"][run], result["recap"][run] = elapsed, slowest_tasks(text), recap(text)
         result["shares"][run] = time_shares(text)
         result["logs"][run] = log
-    result["not_idempotent"] = {h: c["changed"] for h, c in result["recap"]["again"].items() if c["changed"]}
+    result["not_idempotent"] = {
+        (run, host): counts["changed"]
+        for run in UNCHANGED_RUNS
+        for host, counts in result["recap"][run].items()
+        if counts["changed"]
+    }
 
 
 def scale_run(nodes_count, nodes, new_node, env, result):
@@ -463,10 +497,10 @@ def versus_previous(nodes_count, run, seconds):
     return f"  ({'; '.join(parts)})" if parts else ""
 
 
-def report_shares(shares):
+def report_shares(run, shares):
     kinds, roles = shares
     total = sum(seconds for _count, seconds in kinds.values())
-    print(f"  where the second site.yml's {total:.1f} s of task time goes (profile_tasks, banner to banner):")
+    print(f"  where the {RUN_LABELS[run]}'s {total:.1f} s of task time goes (profile_tasks, banner to banner):")
     for kind, (count, seconds) in sorted(kinds.items(), key=lambda item: -item[1][1]):
         print(f"    {seconds:6.2f} s  {count:3d} banners  {kind}")
     print("    by role:")
@@ -486,10 +520,10 @@ def report(nodes_count, result):
         )
         print(f"    log: {result['logs'][run]}")
     if result["not_idempotent"]:
-        for host, changed in result["not_idempotent"].items():
-            print(f"  NOT IDEMPOTENT: host {host} changed={changed}")
+        for (run, host), changed in result["not_idempotent"].items():
+            print(f"  NOT IDEMPOTENT: {RUN_LABELS[run]}, host {host} changed={changed}")
     else:
-        print("  second site.yml: changed=0 on every host")
+        print("  second and third site.yml: changed=0 on every host")
     if "scale_changed" in result:
         print(f"  tasks that changed something on the existing hosts while adding {result['new_node']}:")
         for host, tasks in result["scale_changed"].items():
@@ -499,7 +533,8 @@ def report(nodes_count, result):
         print(f"  the {SLOWEST} slowest tasks, {RUN_LABELS[run]}:")
         for seconds, task in rows:
             print(f"    {seconds:8.2f} s  {task}")
-    report_shares(result["shares"]["again"])
+    for run in UNCHANGED_RUNS:
+        report_shares(run, result["shares"][run])
     print("  tasks per host (PLAY RECAP; ran = ok + failed, as Ansible's ok already counts the changed ones):")
     print(f"    {'host':<12} {'cold: ran':>10} {'changed':>8} {'skipped':>8}   {'second: ran':>11} {'changed':>8}")
     cold, again = result["recap"]["cold"], result["recap"]["again"]
@@ -532,9 +567,9 @@ def summary(results, argv):
             else "-"
             for run in runs
         ]
-        if "again" in result["times"]:
-            changed = sum(result["not_idempotent"].values())
-            cells[runs.index("again")] += " (changed=0)" if not changed else f" (NOT IDEMPOTENT: changed={changed})"
+        for run in (run for run in UNCHANGED_RUNS if run in result["times"]):
+            changed = sum(count for (other, _host), count in result["not_idempotent"].items() if other == run)
+            cells[runs.index(run)] += " (changed=0)" if not changed else f" (NOT IDEMPOTENT: changed={changed})"
         print(f"| {result['title']} | " + " | ".join(cells) + " |")
     pair, ratios = growth(results)
     if pair:
@@ -560,7 +595,7 @@ def dry_run(layouts, add_node, base, base_note):
         print(f"\n== 1 control plane + {nodes_count} nodes ==")
         for command in [*teardown_commands(), *setup_commands(nodes, new_node)]:
             print("$ " + " ".join(command))
-        for run in ("cold", "again"):
+        for run in ("cold", "again", "settled"):
             print(f"$ {' '.join(playbook('site.yml', HOSTS_FILE, VARS_FILE))}   # {run}, timed")
         if new_node:
             extra = ("-e", f"scale_nodes={new_node[0]}")
