@@ -8,10 +8,10 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import LazyModuleUtils
 
-artifact_cache = lazy_module_utils("artifact_cache")
-artifacts = lazy_module_utils("artifacts")
+artifact_cache = LazyModuleUtils("artifact_cache")
+artifacts = LazyModuleUtils("artifacts")
 
 
 def artifact_plan(

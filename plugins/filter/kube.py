@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import LazyModuleUtils
 
-kube_config = lazy_module_utils("kube_config")
+kube_config = LazyModuleUtils("kube_config")
 
 
 def command_flags(flags):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import LazyModuleUtils
 
-pki_plan = lazy_module_utils("pki_plan")
-pki_store = lazy_module_utils("pki_store")
+pki_plan = LazyModuleUtils("pki_plan")
+pki_store = LazyModuleUtils("pki_store")
 
 
 def pki_recovery(controller, holder_results, guarded, cas, replace_ca=False, pki_dir="the PKI directory"):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import LazyModuleUtils
 
-addressing = lazy_module_utils("addressing")
-host_probe = lazy_module_utils("host_probe")
-preflight_checks = lazy_module_utils("preflight_checks")
+addressing = LazyModuleUtils("addressing")
+host_probe = LazyModuleUtils("host_probe")
+preflight_checks = LazyModuleUtils("preflight_checks")
 
 
 def _planned(function):

@@ -10,9 +10,9 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import LazyModuleUtils
 
-rkt_keystore = lazy_module_utils("rkt_keystore")
+rkt_keystore = LazyModuleUtils("rkt_keystore")
 
 STORE = "/etc/rkt/trustedkeys"
 CA_DIR = "/usr/local/share/ca-certificates"  # where update-ca-certificates reads local CAs (*.crt only)

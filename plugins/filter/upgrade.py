@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import LazyModuleUtils
 
-upgrade_path = lazy_module_utils("upgrade_path")
+upgrade_path = LazyModuleUtils("upgrade_path")
 
 
 def _wanted(versions):

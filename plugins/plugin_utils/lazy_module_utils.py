@@ -6,7 +6,9 @@ For any one `rktnetes.cluster.<name>` filter, ansible-core imports every filter 
 collection (its Jinja2Loader walks the whole filter package to find the name), and it does so again
 in each worker process, one per task and host. Filter files that import their module_utils at the
 top made every templated task pay for all of them: about 40 ms of CPU per task and host, the ACI and
-OpenPGP readers included. Through `lazy_module_utils` a task pays only for the filters it calls."""
+OpenPGP readers included. Through `LazyModuleUtils` a task pays only for the filters it calls.
+Filter files assign one per name: ansible-doc reads their top-level assignments and skips (with a
+warning) a tuple on the left."""
 
 from __future__ import annotations
 
@@ -28,9 +30,3 @@ class LazyModuleUtils:
 
     def __repr__(self):
         return f"<module_utils {self._name}, imported on first use>"
-
-
-def lazy_module_utils(name):
-    """PACKAGE.<name>, imported on first use. One assignment per name: ansible-doc reads the filter
-    files' top-level assignments and skips (with a warning) a tuple on the left."""
-    return LazyModuleUtils(name)

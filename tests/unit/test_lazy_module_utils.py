@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import COLLECTIONS
 
-from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import lazy_module_utils
+from ansible_collections.rktnetes.cluster.plugins.plugin_utils.lazy_module_utils import LazyModuleUtils
 
 FILTERS = Path(__file__).resolve().parents[2] / "plugins" / "filter"
 PACKAGE = "ansible_collections.rktnetes.cluster.plugins"
@@ -45,10 +45,10 @@ def test_a_filter_imports_what_it_uses_when_it_runs():
 
 
 def test_the_stand_in_reads_the_module_and_its_errors():
-    addressing, upgrade_path = lazy_module_utils("addressing"), lazy_module_utils("upgrade_path")
+    addressing, upgrade_path = LazyModuleUtils("addressing"), LazyModuleUtils("upgrade_path")
     assert addressing.node_subnet_capacity("10.2.0.0/24") > 0
     assert "upgrade_path" in repr(upgrade_path)
     with pytest.raises(AttributeError):
         addressing.no_such_function  # noqa: B018
     with pytest.raises(ModuleNotFoundError):
-        lazy_module_utils("no_such_module").anything  # noqa: B018
+        LazyModuleUtils("no_such_module").anything  # noqa: B018
